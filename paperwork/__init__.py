@@ -1,0 +1,67 @@
+"""paperwork: case files, dating rules, forms and archive binders for 高压业扩报装.
+
+What a script may import is listed in ``__all__``; every other module is an
+implementation detail.
+
+>>> from paperwork import load_case, validate
+>>> report = validate(load_case("fixtures/demo/case.yaml"))
+>>> report.ok
+True
+"""
+
+from paperwork.bureau import Bureau, load_bureau
+from paperwork.case import Case, Document, dump_case, load_case, loads_case
+from paperwork.catalog import Catalog, Row, catalogs
+from paperwork.checklist import StepList, checklist, next_step
+from paperwork.dates import parse_date
+from paperwork.dating import DerivedDate, derived_dates
+from paperwork.errors import (
+    AttachmentError,
+    CaseError,
+    ConfigError,
+    ConversionError,
+    PaperworkError,
+    TemplateError,
+)
+from paperwork.finding import CODES, Finding
+from paperwork.forms import Form
+from paperwork.papers import Resolved, resolve
+from paperwork.schema import json_schema, starter_yaml
+from paperwork.validation import Report, validate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CODES",
+    "AttachmentError",
+    "Bureau",
+    "Case",
+    "CaseError",
+    "Catalog",
+    "ConfigError",
+    "ConversionError",
+    "DerivedDate",
+    "Document",
+    "Finding",
+    "Form",
+    "PaperworkError",
+    "Report",
+    "Resolved",
+    "Row",
+    "StepList",
+    "TemplateError",
+    "__version__",
+    "catalogs",
+    "checklist",
+    "derived_dates",
+    "dump_case",
+    "json_schema",
+    "load_bureau",
+    "load_case",
+    "loads_case",
+    "next_step",
+    "parse_date",
+    "resolve",
+    "starter_yaml",
+    "validate",
+]

@@ -1,0 +1,5 @@
+"""``python -m paperwork`` runs the CLI."""
+
+from paperwork.cli import main
+
+main()

@@ -1,0 +1,218 @@
+"""A bureau's way of doing things, as data: forms, steps, process order, binders.
+
+The shipped ``data/bureau.yaml`` is the default. A bureau's own file overrides
+it: its ``forms`` patch or add entries by title, its other sections replace the
+default's whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from paperwork.errors import ConfigError
+from paperwork.forms import Form
+from paperwork.reader import read
+from paperwork.yamlfile import Parsed, parse_yaml
+
+__all__ = ["BinderEntry", "BinderPart", "BinderSpec", "Bureau", "OrderRule", "Step", "load_bureau"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One errand of the contractor's path: what to bring, what comes back."""
+
+    name: str
+    bring: tuple[str, ...] = ()
+    returns: tuple[str, ...] = ()
+    when: tuple[Literal["新装", "增容"], ...] = ()
+
+
+@dataclass(frozen=True)
+class OrderRule:
+    """Every paper in ``first`` is dated no later than every paper in ``then``."""
+
+    first: tuple[str, ...]
+    then: tuple[str, ...]
+    why: str
+
+
+@dataclass(frozen=True)
+class BinderEntry:
+    """A paper's place in a binder, with the title its catalog row shows."""
+
+    paper: str
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class BinderPart:
+    """A part of a binder (正文, 附件) and its papers in order."""
+
+    name: str
+    papers: tuple[BinderEntry, ...]
+
+
+@dataclass(frozen=True)
+class BinderSpec:
+    """One archive binder: its name, cover title, date rules and parts.
+
+    ``date_start`` is ``application`` (R1: the application date) or
+    ``earliest`` (R2: the earliest catalog date). ``note_date`` is ``filing``
+    (the 立卷时间, else the latest catalog date) or the title of the paper whose
+    date the 备考表 takes (R3).
+    """
+
+    name: str
+    title: str
+    parts: tuple[BinderPart, ...]
+    archive_key: Literal["big", "small"]
+    date_start: Literal["application", "earliest"] = "earliest"
+    note_date: str = "filing"
+
+    @property
+    def cover_rule(self) -> str:
+        """The dating rule of this binder's cover: R1 (from the application) or R2."""
+        return "R1" if self.date_start == "application" else "R2"
+
+    @property
+    def note_rule(self) -> str | None:
+        """R3 where the 备考表 takes a paper's date, else None."""
+        return None if self.note_date == "filing" else "R3"
+
+    @property
+    def papers(self) -> tuple[BinderEntry, ...]:
+        return tuple(e for part in self.parts for e in part.papers)
+
+
+@dataclass(frozen=True)
+class _File:
+    forms: tuple[Form, ...] = ()
+    steps: tuple[Step, ...] = ()
+    order: tuple[OrderRule, ...] = ()
+    binders: tuple[BinderSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class Bureau:
+    """Everything a bureau may do its own way, merged from the data files."""
+
+    forms: tuple[Form, ...]
+    steps: tuple[Step, ...]
+    order: tuple[OrderRule, ...]
+    binders: tuple[BinderSpec, ...]
+    sources: tuple[str, ...] = ()
+
+    @cached_property
+    def _index(self) -> dict[str, Form]:
+        return {name: form for form in self.forms for name in form.names}
+
+    def form(self, title: str) -> Form | None:
+        """The form a title or alias names, or None."""
+        return self._index.get(title.strip())
+
+    def form_by_key(self, key_or_title: str) -> Form | None:
+        """The form with this key, title or alias, or None."""
+        for form in self.forms:
+            if form.key == key_or_title:
+                return form
+        return self.form(key_or_title)
+
+    def binder(self, name: str) -> BinderSpec:
+        for spec in self.binders:
+            if spec.name == name:
+                return spec
+        raise ConfigError(f"局方数据中没有名为“{name}”的案卷")
+
+    def binders_of(self, form: Form) -> tuple[tuple[str, str, int], ...]:
+        """Where a form is filed: (binder, part, 1-based position) for each place."""
+        places = []
+        for spec in self.binders:
+            position = 0
+            for part in spec.parts:
+                for entry in part.papers:
+                    position += 1
+                    if self.form(entry.paper) is form:
+                        places.append((spec.name, part.name, position))
+        return tuple(places)
+
+
+def _normalise(data: object) -> object:
+    """Binder entries may be a bare title; make each a mapping."""
+    if isinstance(data, dict) and isinstance(data.get("binders"), list):
+        for binder in data["binders"]:
+            for part in binder.get("parts", []) if isinstance(binder, dict) else []:
+                if isinstance(part, dict) and isinstance(part.get("papers"), list):
+                    part["papers"] = [{"paper": p} if isinstance(p, str) else p for p in part["papers"]]
+    return data
+
+
+def _read_file(text: str, source: str) -> tuple[_File, set[str]]:
+    try:
+        parsed = parse_yaml(text, source)
+    except Exception as exc:  # CaseError from YAML syntax
+        raise ConfigError(f"局方数据文件 {source} 无法读取：{exc}") from None
+    data = _normalise(parsed.data)
+    record, findings = read(_File, Parsed(data, parsed.lines), source)
+    errors = [f for f in findings if f.severity == "error"]
+    if record is None or errors:
+        details = "；".join(f"{f.where()}：{f.message}" for f in errors or findings)
+        raise ConfigError(f"局方数据文件 {source} 有错：{details}")
+    assert isinstance(record, _File)
+    given = set(data.keys()) if isinstance(data, dict) else set()
+    return record, given
+
+
+def _merge_forms(base: tuple[Form, ...], extra: tuple[Form, ...]) -> tuple[Form, ...]:
+    merged = {f.title: f for f in base}
+    for form in extra:
+        merged[form.title] = form
+    return tuple(merged.values())
+
+
+def _check(bureau: Bureau) -> None:
+    index: dict[str, Form] = {}
+    for form in bureau.forms:
+        for name in form.names:
+            if name in index and index[name] is not form:
+                raise ConfigError(f"题名“{name}”在表单库中出现了两次（{bureau.sources[-1]}）")
+            index[name] = form
+    for spec in bureau.binders:
+        for entry in spec.papers:
+            if entry.paper not in index:
+                raise ConfigError(
+                    f"案卷“{spec.name}”列出的“{entry.paper}”不在表单库中（{bureau.sources[-1]}）；"
+                    "请在 forms 中加上它，或改成表单库里的题名"
+                )
+    for rule in bureau.order:
+        for title in (*rule.first, *rule.then):
+            if title not in index:
+                raise ConfigError(
+                    f"流程顺序中的“{title}”不在表单库中（{bureau.sources[-1]}）；请改成表单库里的题名"
+                )
+
+
+def load_bureau(*overrides: str | Path) -> Bureau:
+    """The default bureau data, with each override file applied in turn."""
+    default = resources.files("paperwork").joinpath("data/bureau.yaml").read_text("utf-8")
+    base, _ = _read_file(default, "paperwork/data/bureau.yaml")
+    sections = {f.name: getattr(base, f.name) for f in fields(_File)}
+    sources = ["paperwork/data/bureau.yaml"]
+    for path in overrides:
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"局方数据文件 {path} 打不开：{exc.strerror}；请检查路径") from None
+        extra, given = _read_file(text, str(path))
+        sections["forms"] = _merge_forms(sections["forms"], extra.forms)
+        for name in ("steps", "order", "binders"):
+            if name in given:
+                sections[name] = getattr(extra, name)
+        sources.append(str(path))
+    bureau = Bureau(sources=tuple(sources), **sections)
+    _check(bureau)
+    return bureau

@@ -1,0 +1,114 @@
+"""What goes into each binder, in which order, and the dates its cover shows.
+
+The rows come from the bureau's binder data; the cover dates follow R1 and R2
+and the 备考表 date follows R3 (or the 立卷时间 where the bureau says so).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from paperwork.bureau import BinderSpec
+from paperwork.case import BinderInfo
+from paperwork.forms import Form
+from paperwork.papers import Paper, Resolved
+
+__all__ = ["Catalog", "Row", "catalog", "catalogs"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a 卷内目录: a paper present, or one that is still missing.
+
+    ``paper`` is None when the case lacks a paper the binder requires.
+    """
+
+    part: str
+    form: Form
+    label: str
+    paper: Paper | None
+    responsible: str
+
+    @property
+    def date(self) -> date | None:
+        return self.paper.date if self.paper else None
+
+    @property
+    def number(self) -> str:
+        return (self.paper.document.number or "") if self.paper else ""
+
+    @property
+    def note(self) -> str:
+        if self.paper is None:
+            return "待补"
+        return self.paper.document.note or ""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """A binder's rows in order, with the dates its archive parts show."""
+
+    spec: BinderSpec
+    info: BinderInfo
+    rows: tuple[Row, ...]
+    start: date | None
+    end: date | None
+    note_date: date | None
+
+    @property
+    def present(self) -> tuple[Row, ...]:
+        return tuple(r for r in self.rows if r.paper is not None)
+
+    @property
+    def missing(self) -> tuple[Row, ...]:
+        return tuple(r for r in self.rows if r.paper is None)
+
+    @property
+    def title(self) -> str:
+        return self.info.title or ""
+
+
+def _responsible(resolved: Resolved, form: Form, paper: Paper | None) -> str:
+    if paper is not None and paper.document.issuer:
+        return paper.document.issuer
+    case = resolved.case
+    if form.issuer == "bureau":
+        return case.archive.fonds or "供电公司"
+    if form.issuer == "contractor":
+        return case.contractor.name if case.contractor else "施工单位"
+    return case.customer.name
+
+
+def catalog(resolved: Resolved, spec: BinderSpec) -> Catalog:
+    """The catalog of one binder for a resolved case."""
+    case = resolved.case
+    rows: list[Row] = []
+    for part in spec.parts:
+        for entry in part.papers:
+            form = resolved.bureau.form(entry.paper)
+            if form is None or not resolved.applies(form):
+                continue
+            label = entry.label or form.title
+            papers = resolved.of(form.title)
+            if not papers and resolved.needs(form):
+                rows.append(Row(part.name, form, label, None, _responsible(resolved, form, None)))
+            for paper in papers:
+                rows.append(Row(part.name, form, label, paper, _responsible(resolved, form, paper)))
+    dates = [r.date for r in rows if r.date is not None]
+    start = case.application_date if spec.date_start == "application" else min(dates, default=None)
+    end = max(dates, default=None)
+    if spec.note_date == "filing":
+        note_date = case.archive.filing_date or end
+    else:
+        dated = [p.date for p in resolved.of(spec.note_date) if p.date]
+        note_date = dated[0] if dated else None
+    info: BinderInfo = getattr(case.archive, spec.archive_key)
+    if not info.title:
+        info = replace(info, title=f"{case.customer.name}{case.kind}用电业扩报装{spec.title}")
+    return Catalog(spec, info, tuple(rows), start, end, note_date)
+
+
+def catalogs(resolved: Resolved) -> tuple[Catalog, ...]:
+    """Every binder's catalog, in the bureau's binder order."""
+    return tuple(catalog(resolved, spec) for spec in resolved.bureau.binders)

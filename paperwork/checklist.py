@@ -1,0 +1,83 @@
+"""What to bring to each step and what comes back, marked for one case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from paperwork.papers import Resolved
+
+__all__ = ["STATUS_NAMES", "Item", "StepList", "checklist", "next_step"]
+
+Status = Literal["present", "missing", "not_applicable", "untracked"]
+
+STATUS_NAMES: dict[str, str] = {
+    "present": "已有",
+    "missing": "缺",
+    "not_applicable": "不需要",
+    "untracked": "自备",
+}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing to bring or to get back; ``untracked`` when not in the form library."""
+
+    name: str
+    status: Status
+
+    def to_dict(self) -> dict[str, str]:
+        return {"name": self.name, "status": self.status}
+
+
+@dataclass(frozen=True)
+class StepList:
+    """A step of the contractor's path with its items marked for this case."""
+
+    name: str
+    bring: tuple[Item, ...]
+    returns: tuple[Item, ...]
+
+    @property
+    def done(self) -> bool:
+        """Everything that comes back from this step is in the case."""
+        return all(i.status != "missing" for i in self.returns)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "step": self.name,
+            "done": self.done,
+            "bring": [i.to_dict() for i in self.bring],
+            "returns": [i.to_dict() for i in self.returns],
+        }
+
+
+def _item(resolved: Resolved, name: str) -> Item:
+    form = resolved.bureau.form(name)
+    if form is None:
+        return Item(name, "untracked")
+    if not resolved.applies(form):
+        return Item(name, "not_applicable")
+    return Item(name, "present" if resolved.of(form.title) else "missing")
+
+
+def checklist(resolved: Resolved, step: str | None = None) -> tuple[StepList, ...]:
+    """Every step that applies to the case (or just ``step``), items marked."""
+    out = []
+    for s in resolved.bureau.steps:
+        if s.when and resolved.case.kind not in s.when:
+            continue
+        if step is not None and s.name != step:
+            continue
+        bring = tuple(_item(resolved, n) for n in s.bring)
+        returns = tuple(_item(resolved, n) for n in s.returns)
+        out.append(StepList(s.name, bring, returns))
+    return tuple(out)
+
+
+def next_step(resolved: Resolved) -> StepList | None:
+    """The first step whose papers have not all come back, or None when all have."""
+    for s in checklist(resolved):
+        if not s.done:
+            return s
+    return None

@@ -1,0 +1,54 @@
+"""The one error root of paperwork, and its few well-known children.
+
+The library raises these; only the CLI turns them into words on a terminal and
+exit codes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from paperwork.finding import Finding
+
+__all__ = [
+    "AttachmentError",
+    "CaseError",
+    "ConfigError",
+    "ConversionError",
+    "PaperworkError",
+    "TemplateError",
+]
+
+
+class PaperworkError(Exception):
+    """Root of every error paperwork raises on purpose."""
+
+
+class CaseError(PaperworkError):
+    """A case file that cannot be read into a case: syntax, types, required keys.
+
+    ``findings`` holds one finding per problem, each with its path and line.
+    """
+
+    def __init__(self, source: str, findings: tuple[Finding, ...]) -> None:
+        self.source = source
+        self.findings = findings
+        first = findings[0].message if findings else ""
+        super().__init__(f"{source}: {len(findings)} 处错误；{first}")
+
+
+class ConfigError(PaperworkError):
+    """A bureau data file, regime file or template folder that is unusable."""
+
+
+class ConversionError(PaperworkError):
+    """LibreOffice is missing, hung, or produced no PDF for a document."""
+
+
+class AttachmentError(PaperworkError):
+    """A paper's scan or document is missing, corrupt, encrypted or of an unknown kind."""
+
+
+class TemplateError(PaperworkError):
+    """A DOCX template is missing, or uses a variable the form does not define."""

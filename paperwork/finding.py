@@ -1,0 +1,87 @@
+"""Findings: what a check says about a case, for clerks (Chinese) and scripts (code)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["CODES", "Finding", "Severity", "error", "warning"]
+
+Severity = Literal["error", "warning"]
+
+#: Every stable finding code, with what it means. Scripts key on these.
+CODES: dict[str, str] = {
+    "YAML_SYNTAX": "案卷文件不是合法的 YAML",
+    "YAML_DUPLICATE_KEY": "同一层级出现重复的键",
+    "FIELD_MISSING": "缺少必填字段",
+    "FIELD_TYPE": "字段的类型或取值不对",
+    "FIELD_UNKNOWN": "不认识的字段（可能是拼写错误）",
+    "FIELD_NOT_ALLOWED": "该字段不属于这种资料",
+    "DATE_INVALID": "日期无法识别或不存在",
+    "DATE_MISSING": "资料缺少日期",
+    "DATE_IN_FUTURE": "日期晚于今天",
+    "DATE_BEFORE_APPLICATION": "供电局或流程产生的资料早于报装日期",
+    "DERIVED_DATE_MISMATCH": "按规则推算的日期与案卷中写的不一致",
+    "ORDER_VIOLATED": "资料日期不符合流程先后顺序",
+    "REVIEW_ROUND_ORDER": "图纸审核轮次的日期顺序不对",
+    "REVIEW_ROUND_INCOMPLETE": "某一轮图纸审核缺少登记表或结果通知单（R6）",
+    "REVIEW_ROUND_DUPLICATE": "同一轮图纸审核有重复的资料（R6）",
+    "PAPER_MISSING": "本案卷应有的资料缺失",
+    "PAPER_UNKNOWN": "资料题名不在表单库中",
+    "PAPER_NOT_APPLICABLE": "本案卷类型不需要这份资料",
+    "PAPER_DUPLICATE": "只应有一份的资料出现多份",
+    "FILE_MISSING": "资料的扫描件或文件不存在",
+    "CONFIG_INVALID": "局方数据文件不可用",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong (error) or worth a look (warning) in a case file.
+
+    ``path`` is the field path in the case file (``documents[3].date``), or
+    None for the case as a whole; ``line`` is the 1-based line in the case file
+    where there is one; ``rule`` is R1…R6 where one of the dating rules applies.
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    path: str | None = None
+    line: int | None = None
+    rule: str | None = None
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unknown finding code {self.code!r}")
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON shape of a finding (the CLI's contract)."""
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+            "rule": self.rule,
+        }
+
+    def where(self) -> str:
+        """``case.yaml:12 documents[3].date`` — for a person reading a list."""
+        place = self.source or ""
+        if self.line is not None:
+            place += f":{self.line}"
+        if self.path:
+            place += f" {self.path}" if place else self.path
+        return place
+
+
+def error(code: str, message: str, **where: object) -> Finding:
+    """An error finding; ``where`` takes path, line, rule, source."""
+    return Finding(code, "error", message, **where)  # type: ignore[arg-type]
+
+
+def warning(code: str, message: str, **where: object) -> Finding:
+    """A warning finding; ``where`` takes path, line, rule, source."""
+    return Finding(code, "warning", message, **where)  # type: ignore[arg-type]

@@ -1,0 +1,120 @@
+"""A case's documents matched to the form library, each with its effective date.
+
+Most papers carry the date the case file gives. Two are derived and never
+typed twice: the 登记表 takes the 用电申请书's date (R4) and the 设计委托书 the
+申请日期 of the first 供电方案答复单 (R5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from paperwork.bureau import Bureau, load_bureau
+from paperwork.case import Case, Document
+from paperwork.forms import Form
+
+__all__ = ["Paper", "Resolved", "resolve"]
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One document of the case, its form (None if unknown) and effective date."""
+
+    index: int
+    document: Document
+    form: Form | None
+    date: date | None
+    round: int
+
+    @property
+    def implicit(self) -> bool:
+        """A generated paper with a derived date that the case file does not list."""
+        return self.index < 0
+
+    @property
+    def path(self) -> str:
+        return "documents" if self.implicit else f"documents[{self.index}]"
+
+    @property
+    def title(self) -> str:
+        return self.form.title if self.form else self.document.title
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A case with its bureau data and its papers resolved, computed once."""
+
+    case: Case
+    bureau: Bureau
+    papers: tuple[Paper, ...]
+
+    def of(self, title: str) -> tuple[Paper, ...]:
+        """The papers of a form (by title or alias), in round and date order."""
+        form = self.bureau.form(title)
+        found = [p for p in self.papers if form is not None and p.form is form]
+        return tuple(sorted(found, key=_paper_order))
+
+    def forms_present(self) -> set[str]:
+        return {p.form.title for p in self.papers if p.form is not None}
+
+    def applies(self, form: Form) -> bool:
+        """Whether the paper belongs to this case at all."""
+        return form.applies(self.case.kind, self.case.has_large_equipment)
+
+    def needs(self, form: Form) -> bool:
+        """Whether the case is incomplete without this paper."""
+        return form.needed(self.case.kind, self.case.has_large_equipment)
+
+
+def _paper_order(paper: Paper) -> tuple[int, date, int]:
+    return (paper.round, paper.date or date.max, paper.index)
+
+
+def first_reply(papers: list[Paper]) -> Paper | None:
+    """The first 供电方案答复单: earliest reply date, then earliest 申请日期."""
+    replies = [p for p in papers if p.form is not None and p.form.reply]
+    if not replies:
+        return None
+    return min(
+        replies,
+        key=lambda p: (p.date or date.max, p.document.application_date or date.max, p.index),
+    )
+
+
+def _derived(form: Form, papers: list[Paper], bureau: Bureau) -> date | None:
+    if form.derived == "R4":
+        letter = bureau.form("用电申请书")
+        dated = sorted((p for p in papers if p.form is letter and p.date), key=lambda p: p.index)
+        return dated[0].date if dated else None
+    if form.derived == "R5":
+        reply = first_reply(papers)
+        return reply.document.application_date if reply else None
+    return None
+
+
+def resolve(case: Case, bureau: Bureau | None = None) -> Resolved:
+    """Match every document to its form and compute derived dates (R4, R5).
+
+    ``bureau`` defaults to the shipped data with the case's own ``bureau`` file
+    applied, if it names one.
+    """
+    if bureau is None:
+        overrides = [case.folder / case.bureau] if case.bureau else []
+        bureau = load_bureau(*overrides)
+    papers = [
+        Paper(i, doc, bureau.form(doc.title), doc.date, doc.round or 1)
+        for i, doc in enumerate(case.documents)
+    ]
+    listed = {p.form.title for p in papers if p.form is not None}
+    for form in bureau.forms:
+        implicit = form.derived and form.generated and form.title not in listed
+        if implicit and form.applies(case.kind, case.has_large_equipment):
+            papers.append(Paper(-1, Document(title=form.title), form, None, 1))
+    final = []
+    for paper in papers:
+        if paper.form is not None and paper.form.derived:
+            derived = _derived(paper.form, papers, bureau)
+            paper = Paper(paper.index, paper.document, paper.form, derived or paper.date, paper.round)
+        final.append(paper)
+    return Resolved(case, bureau, tuple(final))

@@ -1,0 +1,337 @@
+"""The checks a bureau makes before it accepts a binder, run before filing.
+
+Each check returns findings; :func:`validate` runs them all. Messages are in
+Chinese and name the paper, what was found, what was expected and the fix.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from paperwork.case import Case
+from paperwork.catalog import catalogs
+from paperwork.finding import Finding, error, warning
+from paperwork.papers import Paper, Resolved, resolve
+
+__all__ = ["CHECKS", "Report", "validate"]
+
+
+@dataclass(frozen=True)
+class Report:
+    """The findings for one case; ``ok`` when there is no error."""
+
+    case: Case
+    findings: tuple[Finding, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "warning")
+
+    def to_dict(self) -> dict[str, object]:
+        return {"ok": self.ok, "findings": [f.to_dict() for f in self.findings]}
+
+
+class _Emit:
+    """Builds findings that know the case file and the line of their path."""
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+
+    def __call__(
+        self, severity: str, code: str, message: str, path: str | None, rule: str | None = None
+    ) -> Finding:
+        make = error if severity == "error" else warning
+        line = self.case.line(path) if path else None
+        return make(code, message, path=path, line=line, rule=rule, source=self.case.source)
+
+
+def _d(day: date | None) -> str:
+    return day.isoformat() if day else "（无）"
+
+
+def check_fields(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
+    """Unknown titles, fields that do not belong to a paper, missing dates."""
+    for p in r.papers:
+        if p.implicit:
+            continue
+        doc = p.document
+        if p.form is None:
+            yield emit(
+                "warning",
+                "PAPER_UNKNOWN",
+                f"“{doc.title}”不在表单库中，不会编入案卷；请改用表单库里的题名（paperwork forms 可查）",
+                f"{p.path}.title",
+            )
+            continue
+        if doc.application_date is not None and not p.form.reply:
+            yield emit(
+                "error",
+                "FIELD_NOT_ALLOWED",
+                f"{p.title}没有“申请日期”一栏，application_date 只用于供电方案答复单；请删去",
+                f"{p.path}.application_date",
+            )
+        if p.form.reply and doc.application_date is None:
+            yield emit(
+                "error",
+                "FIELD_MISSING",
+                f"{p.title}（{_d(doc.date)}）缺少申请日期 application_date；请照答复单上的申请日期填写",
+                f"{p.path}.application_date",
+            )
+        if doc.round is not None and p.form.count != "per_round":
+            yield emit(
+                "error",
+                "FIELD_NOT_ALLOWED",
+                f"{p.title}不分图纸审核轮次，round 只用于图纸审核的资料；请删去",
+                f"{p.path}.round",
+            )
+        if doc.date is None and not p.form.derived:
+            yield emit(
+                "error",
+                "DATE_MISSING",
+                f"{p.title}缺少日期（{p.form.date_meaning}）；请填写 date",
+                f"{p.path}.date",
+            )
+
+
+def _dated_fields(r: Resolved) -> Iterator[tuple[str, str, date]]:
+    case = r.case
+    yield "application_date", "报装日期", case.application_date
+    for p in r.papers:
+        if p.implicit:
+            continue
+        if p.document.date:
+            yield f"{p.path}.date", f"{p.document.title}的日期", p.document.date
+        if p.document.application_date:
+            yield f"{p.path}.application_date", f"{p.document.title}的申请日期", p.document.application_date
+    if case.archive.filing_date:
+        yield "archive.filing_date", "立卷时间", case.archive.filing_date
+    for key in ("big", "small"):
+        info = getattr(case.archive, key)
+        for name in ("start", "end", "note_date"):
+            value = getattr(info, name)
+            if value:
+                yield f"archive.{key}.{name}", f"案卷日期 archive.{key}.{name}", value
+
+
+def check_future(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
+    """No date after today."""
+    for path, what, day in _dated_fields(r):
+        if day > today:
+            yield emit(
+                "error",
+                "DATE_IN_FUTURE",
+                f"{what}是 {day.isoformat()}，晚于今天 {today.isoformat()}；请核对是否写错年份或月份",
+                path,
+            )
+
+
+def check_before_application(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
+    """Papers of the bureau and of the process are not older than the application."""
+    start = r.case.application_date
+    for p in r.papers:
+        if p.implicit or p.form is None or p.form.may_predate or p.document.date is None:
+            continue
+        if p.document.date < start:
+            yield emit(
+                "error",
+                "DATE_BEFORE_APPLICATION",
+                f"{p.title}的日期 {p.document.date.isoformat()} 早于报装日期 {start.isoformat()}；"
+                "流程中产生的资料不能早于报装，请核对日期或报装日期",
+                f"{p.path}.date",
+            )
+
+
+def check_derived(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
+    """A derived date stated anyway must equal the computed one (R1–R5)."""
+    for p in r.papers:
+        if p.implicit or p.form is None or not p.form.derived:
+            continue
+        stated, computed = p.document.date, p.date
+        if stated is not None and computed is not None and stated != computed:
+            basis = "用电申请书的填表日期" if p.form.derived == "R4" else "第一张供电方案答复单的申请日期"
+            yield emit(
+                "error",
+                "DERIVED_DATE_MISMATCH",
+                f"{p.title}的日期应等于{basis} {computed.isoformat()}（{p.form.derived}），"
+                f"案卷中写的是 {stated.isoformat()}；请删去 date 让它自动推算，或改正",
+                f"{p.path}.date",
+                p.form.derived,
+            )
+    for cat in catalogs(r):
+        spec, info = cat.spec, cat.info
+        base = f"archive.{spec.archive_key}"
+        pairs = [
+            ("start", info.start, cat.start, spec.cover_rule, "封面起日期"),
+            ("end", info.end, cat.end, spec.cover_rule, "封面止日期"),
+            ("note_date", info.note_date, cat.note_date, spec.note_rule, "备考表日期"),
+        ]
+        for name, stated_day, computed_day, rule, what in pairs:
+            if stated_day and computed_day and stated_day != computed_day:
+                yield emit(
+                    "error",
+                    "DERIVED_DATE_MISMATCH",
+                    f"{spec.title}{what}应为 {computed_day.isoformat()}（{rule or '立卷时间'}），"
+                    f"案卷中写的是 {stated_day.isoformat()}；请删去让它自动推算，或改正",
+                    f"{base}.{name}",
+                    rule,
+                )
+
+
+def check_order(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
+    """The process order, as the bureau's data states it."""
+    for rule in r.bureau.order:
+        firsts = [p for t in rule.first for p in r.of(t) if p.date]
+        thens = [p for t in rule.then for p in r.of(t) if p.date]
+        for later in thens:
+            for earlier in firsts:
+                if earlier.date and later.date and later.date < earlier.date:
+                    yield emit(
+                        "error",
+                        "ORDER_VIOLATED",
+                        f"{later.title}（{later.date.isoformat()}）早于{earlier.title}"
+                        f"（{earlier.date.isoformat()}）；{rule.why}，请核对这两份资料的日期",
+                        f"{later.path}.date",
+                    )
+                    break
+
+
+def check_review_rounds(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
+    """R6: N review rounds mean N 登记表 and N 结果通知单, round k before k+1."""
+    forms = [f for f in r.bureau.forms if f.count == "per_round"]
+    by_round: dict[int, list[Paper]] = defaultdict(list)
+    for form in forms:
+        for p in r.of(form.title):
+            by_round[p.round].append(p)
+    stated = r.case.review_rounds
+    rounds = max([*by_round, stated or 0], default=0)
+    if stated is not None and by_round and max(by_round) != stated:
+        yield emit(
+            "error",
+            "REVIEW_ROUND_INCOMPLETE",
+            f"案卷写明图纸审核 {stated} 轮，资料中却有第 {max(by_round)} 轮；"
+            f"{stated} 轮应有 {stated} 张登记表和 {stated} 张结果通知单，"
+            "请核对 review_rounds 或各资料的 round",
+            "review_rounds",
+            "R6",
+        )
+    for k in range(1, rounds + 1):
+        for form in forms:
+            got = [p for p in by_round.get(k, []) if p.form is form]
+            if not got:
+                yield emit(
+                    "error",
+                    "REVIEW_ROUND_INCOMPLETE",
+                    f"第 {k} 轮图纸审核缺少{form.title}；{rounds} 轮审核应有 {rounds} 张{form.title}"
+                    f"（R6），请补上 round: {k} 的这份资料",
+                    "documents",
+                    "R6",
+                )
+            for extra in got[1:]:
+                yield emit(
+                    "error",
+                    "REVIEW_ROUND_DUPLICATE",
+                    f"第 {k} 轮图纸审核有不止一张{form.title}；每轮只应有一张（R6），请改正其 round",
+                    f"{extra.path}.round",
+                    "R6",
+                )
+    for k in range(1, rounds):
+        now = [p for p in by_round.get(k, []) if p.date]
+        nxt = [p for p in by_round.get(k + 1, []) if p.date]
+        if now and nxt:
+            last = max(now, key=lambda p: p.date or date.min)
+            for p in nxt:
+                if p.date and last.date and p.date < last.date:
+                    yield emit(
+                        "error",
+                        "REVIEW_ROUND_ORDER",
+                        f"第 {k + 1} 轮的{p.title}（{p.date.isoformat()}）早于第 {k} 轮的"
+                        f"{last.title}（{last.date.isoformat()}）；"
+                        f"第 {k} 轮应在第 {k + 1} 轮之前，请核对日期或轮次",
+                        f"{p.path}.date",
+                    )
+
+
+def check_presence(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
+    """Every paper the case kind requires; none twice; none that does not apply."""
+    case = r.case
+    for form in r.bureau.forms:
+        papers = r.of(form.title)
+        applies = r.applies(form)
+        if r.needs(form) and not papers:
+            yield emit(
+                "error",
+                "PAPER_MISSING",
+                f"缺少{form.title}（{form.step}，{form.describe_requirement()}）；"
+                f"请在 documents 中加上它和它的日期",
+                "documents",
+            )
+        if not applies and papers:
+            for p in papers:
+                if not p.implicit:
+                    yield emit(
+                        "warning",
+                        "PAPER_NOT_APPLICABLE",
+                        f"{form.title}只在{form.describe_requirement()}时需要，本案卷（{case.kind}"
+                        f"{'，有超过100kW设备' if case.has_large_equipment else ''}）不需要；"
+                        "它不会编入案卷，可删去",
+                        f"{p.path}.title",
+                    )
+        if form.count == "one":
+            for p in papers[1:]:
+                yield emit(
+                    "error",
+                    "PAPER_DUPLICATE",
+                    f"{form.title}只应有一份，案卷中有 {len(papers)} 份；请删去多余的一份",
+                    f"{p.path}.title",
+                )
+
+
+def check_files(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
+    """A paper's file must exist next to the case file."""
+    for p in r.papers:
+        name = p.document.file
+        if name and not (r.case.folder / name).is_file():
+            yield emit(
+                "error",
+                "FILE_MISSING",
+                f"{p.document.title}的文件 {name} 不存在（相对于 {r.case.folder}）；"
+                "请核对文件名，或删去 file",
+                f"{p.path}.file",
+            )
+
+
+Check = Callable[[Resolved, _Emit, date], Iterator[Finding]]
+
+#: The checks in the order their findings are listed.
+CHECKS: tuple[Check, ...] = (
+    check_fields,
+    check_future,
+    check_before_application,
+    check_derived,
+    check_order,
+    check_review_rounds,
+    check_presence,
+    check_files,
+)
+
+
+def validate(case: Case | Resolved, *, today: date | None = None) -> Report:
+    """Run every check on a case; ``today`` defaults to the real date."""
+    resolved = case if isinstance(case, Resolved) else resolve(case)
+    emit = _Emit(resolved.case)
+    day = today or date.today()
+    findings = list(resolved.case.load_findings)
+    for check in CHECKS:
+        findings.extend(check(resolved, emit, day))
+    return Report(resolved.case, tuple(findings))

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install the system packages paperwork needs on Debian/Ubuntu:
+# LibreOffice (headless Writer) to convert forms, Noto CJK fonts, poppler-utils and qpdf for checks.
+set -euo pipefail
+packages=(libreoffice-writer-nogui fonts-noto-cjk poppler-utils qpdf)
+need=()
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
+fc-list :lang=zh 2>/dev/null | grep -qi "noto" || need+=(fonts-noto-cjk)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
+if [ ${#need[@]} -eq 0 ]; then
+  echo "system packages: all present (${packages[*]})"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing system packages: ${need[*]}" >&2
+  echo "run as root, or: sudo apt-get update && sudo apt-get install -y --no-install-recommends ${need[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}"

@@ -1,0 +1,148 @@
+"""The CLI contract: commands, exit codes, JSON shapes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from paperwork.cli import cli
+from tests.conftest import BROKEN, DEMO, EXPANSION
+
+
+def test_validate_passes_demo(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["validate", str(DEMO)])
+    assert result.exit_code == 0, result.output
+    assert "通过检查" in result.output
+
+
+def test_validate_json_shape_on_errors(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["validate", str(BROKEN / "r4_register_date.yaml"), "--format", "json"])
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["ok"] is False
+    (finding,) = data["findings"]
+    assert set(finding) == {"code", "severity", "message", "path", "line", "rule"}
+    assert finding["code"] == "DERIVED_DATE_MISMATCH" and finding["rule"] == "R4"
+    assert finding["severity"] == "error" and isinstance(finding["line"], int)
+    assert finding["path"].startswith("documents[") and finding["path"].endswith("].date")
+    assert "高压客户用电申请登记表" in finding["message"] and "2023-02-27" in finding["message"]
+
+
+def test_validate_json_ok(runner: CliRunner) -> None:
+    data = json.loads(runner.invoke(cli, ["validate", str(EXPANSION), "--format", "json"]).output)
+    assert data == {"ok": True, "findings": []}
+
+
+def test_yaml_syntax_error_exits_1_with_line(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["validate", str(BROKEN / "bad_yaml.yaml"), "--format", "json"])
+    assert result.exit_code == 1
+    (finding,) = json.loads(result.output)["findings"]
+    assert finding["code"] == "YAML_SYNTAX" and finding["line"] == 6
+
+
+def test_text_output_names_file_line_and_path(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["validate", str(BROKEN / "bad_date.yaml")])
+    assert result.exit_code == 1
+    assert "bad_date.yaml:4 application_date" in result.output
+    assert "DATE_INVALID" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "no/such/case.yaml"],
+        ["validate", str(DEMO), "--format", "xml"],
+        ["dates", str(DEMO), "--nope"],
+        ["frobnicate"],
+        ["checklist", str(DEMO), "--step", "没有这一步"],
+        ["validate", str(DEMO), "--bureau", "no-such.yaml"],
+    ],
+)
+def test_usage_errors_exit_2(runner: CliRunner, args: list[str]) -> None:
+    assert runner.invoke(cli, args).exit_code == 2
+
+
+def test_broken_bureau_option_exits_2(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "b.yaml"
+    bad.write_text("order:\n  - {first: [不存在], then: [采集单], why: x}\n", encoding="utf-8")
+    result = runner.invoke(cli, ["validate", str(DEMO), "--bureau", str(bad)])
+    assert result.exit_code == 2 and "不存在" in result.output
+
+
+def test_dates_json(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["dates", str(DEMO), "--format", "json"])
+    assert result.exit_code == 0
+    rules = json.loads(result.output)["rules"]
+    assert all(set(r) >= {"rule", "what", "date"} for r in rules)
+    assert [r["rule"] for r in rules].count("R1") == 2
+    assert [r["rule"] for r in rules].count("R2") == 2
+    r1 = [r["date"] for r in rules if r["rule"] == "R1"]
+    assert r1 == ["2023-03-01", "2023-08-10"]
+    assert {r["rule"]: r["date"] for r in rules}["R5"] == "2023-03-02"
+
+
+def test_dates_text(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["dates", str(EXPANSION)])
+    assert "R4  高压客户用电申请登记表日期：2024-03-08" in result.output
+
+
+def test_checklist_marks_present_and_missing(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["checklist", str(BROKEN / "missing_paper.yaml"), "--step", "送做保护定值"])
+    assert result.exit_code == 0
+    assert "带回 ✗ 保护定值单（缺）" in result.output
+    assert "需带 ✓ 启动设备清单（已有）" in result.output
+    assert "证明（不需要）" in result.output
+    assert "图纸送审" not in result.output
+    full = runner.invoke(cli, ["checklist", str(EXPANSION), "--format", "json"])
+    steps = json.loads(full.output)["steps"]
+    assert "交负控费" not in [s["step"] for s in steps]  # not for 增容
+
+
+def test_forms_lists_the_library(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["forms", "--format", "json"])
+    rows = {r["title"]: r for r in json.loads(result.output)}
+    assert rows["启动设备清单"]["source"] == "template"
+    assert "有超过100kW设备时" in rows["启动设备清单"]["required"]
+    assert "小本资料·附件" in rows["采集单"]["binders"]
+    assert rows["预缴电费发票"]["binders"] == "不归档"
+    text = runner.invoke(cli, ["forms"])
+    assert text.exit_code == 0 and "供电方案答复单" in text.output
+
+
+def test_init_writes_once(runner: CliRunner, tmp_path: Path) -> None:
+    first = runner.invoke(cli, ["init", str(tmp_path / "new")])
+    assert first.exit_code == 0
+    target = tmp_path / "new" / "case.yaml"
+    body = target.read_text(encoding="utf-8")
+    assert "# 报装日期" in body and "case_id:" in body
+    target.write_text("mine", encoding="utf-8")
+    second = runner.invoke(cli, ["init", str(tmp_path / "new")])
+    assert second.exit_code == 2
+    assert target.read_text(encoding="utf-8") == "mine"
+
+
+def test_schema_describes_the_contract_keys(runner: CliRunner) -> None:
+    schema = json.loads(runner.invoke(cli, ["schema"]).output)
+    assert set(schema["required"]) == {"case_id", "kind", "application_date", "customer"}
+    doc = schema["properties"]["documents"]["items"]["properties"]
+    assert {"title", "date", "application_date", "round", "number", "issuer", "file", "pages"} <= set(doc)
+    assert schema["properties"]["kind"]["enum"] == ["新装", "增容"]
+
+
+def test_every_command_has_help(runner: CliRunner) -> None:
+    for name, command in cli.commands.items():
+        assert command.help, name
+        assert runner.invoke(cli, [name, "--help"]).exit_code == 0
+
+
+def test_python_m_paperwork_runs() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "paperwork", "validate", str(DEMO)], capture_output=True, text=True
+    )
+    assert out.returncode == 0 and "通过检查" in out.stdout
