@@ -15,11 +15,14 @@ setup: system python
 demo: setup
 	$(PYTHON) -m paperwork validate fixtures/demo/case.yaml
 	$(PYTHON) -m paperwork dates fixtures/demo/case.yaml
-	$(PYTHON) -m paperwork checklist fixtures/demo/case.yaml
+	$(PYTHON) -m paperwork build-binder fixtures/demo/case.yaml -o $(OUT)
+
+bench: setup
+	$(PYTHON) bench/convert_bench.py
 
 lint:
-	$(PYTHON) -m ruff check paperwork tests fixtures bench
-	$(PYTHON) -m ruff format --check paperwork tests fixtures bench
+	$(PYTHON) -m ruff check paperwork tests fixtures bench templates
+	$(PYTHON) -m ruff format --check paperwork tests fixtures bench templates
 	$(PYTHON) -m mypy
 
 test: setup lint

@@ -89,11 +89,13 @@ def catalog(resolved: Resolved, spec: BinderSpec) -> Catalog:
             form = resolved.bureau.form(entry.paper)
             if form is None or not resolved.applies(form):
                 continue
-            label = entry.label or form.title
             papers = resolved.of(form.title)
             if not papers and resolved.needs(form):
+                label = entry.label or form.title
                 rows.append(Row(part.name, form, label, None, _responsible(resolved, form, None)))
             for paper in papers:
+                # the bureau's label, else the title as the clerk wrote it (an alias stays an alias)
+                label = entry.label or paper.document.title.strip()
                 rows.append(Row(part.name, form, label, paper, _responsible(resolved, form, paper)))
     dates = [r.date for r in rows if r.date is not None]
     start = case.application_date if spec.date_start == "application" else min(dates, default=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -28,3 +29,27 @@ def demo_copy(tmp_path: Path) -> Path:
     target = tmp_path / "demo"
     shutil.copytree(DEMO.parent, target)
     return target / "case.yaml"
+
+
+@pytest.fixture(scope="session")
+def soffice() -> Path:
+    """LibreOffice must be there; under CI=true its absence is a failure, not a skip."""
+    from paperwork.convert import ConversionError, find_soffice
+
+    try:
+        return find_soffice()
+    except ConversionError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but LibreOffice is missing: {exc}")
+        pytest.skip(f"LibreOffice is missing: {exc}")
+
+
+@pytest.fixture(scope="session")
+def demo_build(soffice: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo case built once for the whole session; returns OUT."""
+    from paperwork import load_case, resolve
+    from paperwork.build import build
+
+    out = tmp_path_factory.mktemp("demo-out")
+    build(resolve(load_case(DEMO)), out)
+    return out

@@ -146,3 +146,68 @@ def test_python_m_paperwork_runs() -> None:
         [sys.executable, "-m", "paperwork", "validate", str(DEMO)], capture_output=True, text=True
     )
     assert out.returncode == 0 and "通过检查" in out.stdout
+
+
+def test_build_binder_contract(runner: CliRunner, soffice: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["build-binder", str(EXPANSION), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} == {"大本资料.pdf", "小本资料.pdf", "卷内目录.xlsx", "docx"}
+    from docx import Document
+    from pypdf import PdfReader
+
+    proof = Document(str(out / "docx" / "证明.docx"))
+    assert any("绿源食品加工厂" in p.text for p in proof.paragraphs)
+    reader = PdfReader(str(out / "小本资料.pdf"))
+    assert reader.metadata is not None and reader.metadata.subject == "CY-2024-031"
+
+
+def test_build_binder_refuses_a_case_with_errors(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["build-binder", str(BROKEN / "missing_paper.yaml"), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "PAPER_MISSING" in result.output and "--draft" in result.output
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_build_binder_usage_errors(runner: CliRunner, tmp_path: Path) -> None:
+    assert runner.invoke(cli, ["build-binder", str(DEMO)]).exit_code == 2  # no -o
+    assert runner.invoke(cli, ["build-binder", "nope.yaml", "-o", str(tmp_path)]).exit_code == 2
+    assert (
+        runner.invoke(cli, ["build-binder", str(DEMO), "-o", str(tmp_path), "--templates", "nope/"]).exit_code
+        == 2
+    )
+
+
+def test_render_docx_and_pdf(runner: CliRunner, soffice: Path, tmp_path: Path) -> None:
+    from docx import Document
+    from pypdf import PdfReader
+
+    docx = tmp_path / "登记表.docx"
+    assert runner.invoke(cli, ["render", "application_register", str(DEMO), "-o", str(docx)]).exit_code == 0
+    text = "\n".join(c.text for t in Document(str(docx)).tables for r in t.rows for c in r.cells)
+    assert "宏达精密机械有限公司" in text
+    pdf = tmp_path / "设计委托书.pdf"
+    result = runner.invoke(cli, ["render", "设计委托书", str(DEMO), "-o", str(pdf)])
+    assert result.exit_code == 0, result.output
+    assert "2023年3月2日" in PdfReader(str(pdf)).pages[0].extract_text().replace(" ", "")
+
+
+def test_render_usage_errors(runner: CliRunner, tmp_path: Path) -> None:
+    assert runner.invoke(cli, ["render", "采集单", str(DEMO), "-o", str(tmp_path / "x.docx")]).exit_code == 2
+    assert runner.invoke(cli, ["render", "证明", str(DEMO), "-o", str(tmp_path / "x.txt")]).exit_code == 2
+
+
+def test_template_vars(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["template-vars", "启动设备清单"])
+    assert result.exit_code == 0
+    names = [line.split("\t")[0] for line in result.output.splitlines()]
+    assert {"customer_name", "equipment", "total_kw", "date_cn"} <= set(names)
+    assert runner.invoke(cli, ["template-vars", "archive_catalog"]).exit_code == 0
+    assert runner.invoke(cli, ["template-vars", "采集单"]).exit_code == 2
+
+
+def test_doctor_reports_libreoffice_and_fonts(runner: CliRunner, soffice: Path) -> None:
+    result = runner.invoke(cli, ["doctor"])
+    assert result.exit_code == 0, result.output
+    assert "LibreOffice" in result.output and "中文字体" in result.output and "CJK" in result.output

@@ -1,0 +1,159 @@
+"""Assembling one binder with pypdf: cover → catalog → numbered papers → 备考表.
+
+Everything here works on PDFs that already exist; rendering and conversion
+happen before (see :mod:`paperwork.build`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pypdf import PageObject, PdfReader, PdfWriter, Transformation
+
+from paperwork.catalog import Catalog, Row
+from paperwork.dates import compact
+
+__all__ = ["Layout", "Piece", "assemble", "catalog_lines", "layout", "page_label"]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One catalog row bound into a binder: its PDF and where its pages fall."""
+
+    row: Row
+    pdf: Path
+    pages: int
+    first: int
+
+    @property
+    def last(self) -> int:
+        return self.first + self.pages - 1
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A binder's pieces with their content page numbers (from 1)."""
+
+    catalog: Catalog
+    pieces: tuple[Piece, ...]
+
+    @property
+    def content_pages(self) -> int:
+        return self.pieces[-1].last if self.pieces else 0
+
+    def page_label(self, piece: Piece) -> str:
+        """The catalog's 页号: the first page, a range for the last paper."""
+        return page_label(piece, is_last=piece is self.pieces[-1])
+
+
+def page_label(piece: Piece, *, is_last: bool) -> str:
+    if is_last and piece.last > piece.first:
+        return f"{piece.first}-{piece.last}"
+    return str(piece.first)
+
+
+def layout(catalog: Catalog, sources: list[tuple[Path, int]]) -> Layout:
+    """Number the pages of a binder's rows; ``sources`` gives (pdf, pages) per row."""
+    pieces = []
+    page = 1
+    for row, (pdf, count) in zip(catalog.rows, sources, strict=True):
+        pieces.append(Piece(row, pdf, count, page))
+        page += count
+    return Layout(catalog, tuple(pieces))
+
+
+def catalog_lines(lay: Layout) -> list[dict[str, str]]:
+    """The rows of the 卷内目录 as text, the same for the PDF and the spreadsheet."""
+    out = []
+    for seq, piece in enumerate(lay.pieces, 1):
+        row = piece.row
+        out.append(
+            {
+                "seq": str(seq),
+                "number": row.number,
+                "responsible": row.responsible,
+                "title": row.label,
+                "date": compact(row.date) if row.date else "",
+                "pages": lay.page_label(piece),
+                "note": row.note,
+            }
+        )
+    return out
+
+
+def _stamp(page: PageObject, overlay: PageObject) -> None:
+    """Lay an A4 overlay on a page so that their upper right corners meet."""
+    page.transfer_rotation_to_content()
+    box = page.mediabox
+    over = overlay.mediabox
+    dx = float(box.right) - float(over.right)
+    dy = float(box.top) - float(over.top)
+    page.merge_transformed_page(overlay, Transformation().translate(dx, dy))
+
+
+def assemble(
+    lay: Layout,
+    *,
+    cover: Path,
+    catalog_pdf: Path,
+    note: Path,
+    numbers: Path,
+    out: Path,
+    title: str,
+    subject: str,
+    author: str,
+    draft_mark: Path | None = None,
+) -> int:
+    """Write the binder PDF; returns its total page count."""
+    writer = PdfWriter()
+    number_pages = PdfReader(str(numbers)).pages
+    mark = PdfReader(str(draft_mark)).pages[0] if draft_mark else None
+
+    def add(path: Path, numbered_from: int | None = None) -> int:
+        start = len(writer.pages)
+        reader = PdfReader(str(path))
+        for i, page in enumerate(reader.pages):
+            added = writer.add_page(page)
+            if numbered_from is not None:
+                _stamp(added, number_pages[numbered_from - 1 + i])
+            if mark is not None:
+                _stamp(added, mark)
+        return start
+
+    cover_at = add(cover)
+    catalog_at = add(catalog_pdf)
+    firsts: list[tuple[Piece, int]] = []
+    for piece in lay.pieces:
+        firsts.append((piece, add(piece.pdf, numbered_from=piece.first)))
+    note_at = add(note)
+
+    writer.add_outline_item(title="案卷封面", page_number=cover_at)
+    writer.add_outline_item(title="卷内目录", page_number=catalog_at)
+    parts: dict[str, object] = {}
+    for piece, at in firsts:
+        part = piece.row.part
+        if part not in parts:
+            parts[part] = writer.add_outline_item(title=part, page_number=at)
+        day = compact(piece.row.date) if piece.row.date else "待补"
+        writer.add_outline_item(
+            title=f"{piece.row.label}（{day}）",
+            page_number=at,
+            parent=parts[part],  # type: ignore[arg-type]
+        )
+    writer.add_outline_item(title="卷内备考表", page_number=note_at)
+    writer.add_metadata(
+        {
+            "/Title": title,
+            "/Subject": subject,
+            "/Author": author,
+            "/Creator": "paperwork",
+            "/Keywords": "高压业扩报装; 档案",
+        }
+    )
+    writer.page_mode = "/UseOutlines"
+    tmp = out.with_suffix(".part")
+    with tmp.open("wb") as fh:
+        writer.write(fh)
+    tmp.replace(out)
+    return len(writer.pages)

@@ -1,0 +1,59 @@
+"""The 卷内目录 as a spreadsheet: one sheet per binder, ready to print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.worksheet import Worksheet
+
+__all__ = ["CATALOG_HEADER", "style_sheet", "write_catalogs"]
+
+CATALOG_HEADER = ("序号", "文号", "责任者", "题名", "日期", "页号", "备注")
+_KEYS = ("seq", "number", "responsible", "title", "date", "pages", "note")
+_WIDTHS = (6, 24, 28, 40, 11, 9, 14)
+_THIN = Side(style="thin", color="808080")
+
+
+def style_sheet(ws: Worksheet, widths: tuple[int, ...], *, landscape: bool = True) -> None:
+    """Header bold on grey, thin rules, column widths, frozen header, A4 print set-up."""
+    head_fill = PatternFill("solid", fgColor="D9D9D9")
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = head_fill
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for row in ws.iter_rows():
+        for cell in row:
+            cell.border = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+            if cell.row > 1:
+                cell.alignment = Alignment(vertical="center", wrap_text=True)
+    for i, width in enumerate(widths, 1):
+        ws.column_dimensions[ws.cell(1, i).column_letter].width = width
+    ws.freeze_panes = "A2"
+    ws.print_options.gridLines = False
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+
+
+def write_catalogs(sheets: list[tuple[str, list[dict[str, str]]]], out: Path) -> Path:
+    """Write each (sheet name, catalog lines) to one workbook; dates and numbers stay text."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, lines in sheets:
+        ws = wb.create_sheet(name)
+        ws.append(list(CATALOG_HEADER))
+        for line in lines:
+            ws.append([line[k] for k in _KEYS])
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                cell.number_format = "@"
+        style_sheet(ws, _WIDTHS)
+    tmp = out.with_suffix(".part")
+    wb.save(str(tmp))
+    tmp.replace(out)
+    return out

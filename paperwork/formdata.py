@@ -1,0 +1,346 @@
+"""What each generated form shows: one flat, typed model per template.
+
+A template may use exactly the fields of its model (``paperwork template-vars``
+lists them); a test holds every shipped template to that. Values are text, as
+the form prints them; absent values are empty text, never "None".
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, is_dataclass
+from datetime import date
+
+from paperwork.case import Case
+from paperwork.dates import chinese
+from paperwork.papers import Paper, Resolved, first_reply
+from paperwork.reader import spec
+
+__all__ = [
+    "MODELS",
+    "CatalogData",
+    "CommonFields",
+    "CompletionRequestData",
+    "CoverData",
+    "DesignCommissionData",
+    "EquipmentListData",
+    "FormData",
+    "LiveWorkRequestData",
+    "NoteData",
+    "ProofData",
+    "RegisterData",
+    "check_box",
+    "form_data",
+    "template_fields",
+]
+
+
+def check_box(options: list[str], chosen: str | bool | None) -> str:
+    """Options with ☑ for the chosen one and □ for the rest: ``☑新装　□增容``."""
+    return "　".join(("☑" if o == chosen else "□") + o for o in options)
+
+
+def _yes_no(value: bool, yes: str = "是", no: str = "否") -> str:
+    return check_box([yes, no], yes if value else no)
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+@dataclass(frozen=True)
+class CommonFields:
+    """Fields every generated form may use."""
+
+    case_id: str = spec("案卷编号")
+    kind: str = spec("业务类型（新装/增容）")
+    customer_name: str = spec("户名")
+    account_no: str = spec("户号")
+    address: str = spec("用电地址")
+    legal_rep: str = spec("法人代表")
+    agent_name: str = spec("经办人")
+    agent_mobile: str = spec("经办人移动电话")
+    contractor_name: str = spec("施工单位")
+    contractor_contact: str = spec("施工单位联系人")
+    contractor_phone: str = spec("施工单位联系电话")
+    project_name: str = spec("工程名称")
+    capacity_kva: str = spec("申请容量（kVA）")
+    voltage_kv: str = spec("供电电压（kV）")
+    number: str = spec("本资料的文号")
+    date_cn: str = spec("本资料的日期，如 2023年3月1日")
+    year: str = spec("本资料日期的年")
+    month: str = spec("本资料日期的月")
+    day: str = spec("本资料日期的日")
+
+
+@dataclass(frozen=True)
+class RegisterData(CommonFields):
+    """高压客户用电申请登记表."""
+
+    id_type: str = spec("证件名称", default="")
+    id_number: str = spec("证件号码", default="")
+    industry: str = spec("行业", default="")
+    important_boxes: str = spec("重要客户 ☑是 □否", default="")
+    mail_address: str = spec("通信地址", default="")
+    postcode: str = spec("邮编", default="")
+    email: str = spec("电子邮箱", default="")
+    legal_rep_id: str = spec("法人代表身份证号", default="")
+    phone: str = spec("客户固定电话", default="")
+    mobile: str = spec("客户移动电话", default="")
+    agent_id: str = spec("经办人身份证号", default="")
+    agent_phone: str = spec("经办人固定电话", default="")
+    business_type_boxes: str = spec("业务类型勾选：新装/增容/临时用电", default="")
+    usage_category_boxes: str = spec("用电类别勾选", default="")
+    first_existing_kva: str = spec("第一路原有容量", default="")
+    first_requested_kva: str = spec("第一路申请容量", default="")
+    second_existing_kva: str = spec("第二路原有容量", default="")
+    second_requested_kva: str = spec("第二路申请容量", default="")
+    self_power_boxes: str = spec("自备电源勾选", default="")
+    self_power: str = spec("自备电源说明", default="")
+    vat_invoice_boxes: str = spec("需要增值税发票勾选", default="")
+    nonlinear_boxes: str = spec("非线性负荷勾选", default="")
+    remarks: str = spec("特别说明", default="")
+
+
+@dataclass(frozen=True)
+class DesignCommissionData(CommonFields):
+    """设计委托书."""
+
+    designer: str = spec("设计单位", default="")
+    reply_number: str = spec("第一张供电方案答复单的文号", default="")
+    reply_date_cn: str = spec("第一张供电方案答复单的答复日期", default="")
+
+
+@dataclass(frozen=True)
+class CompletionRequestData(CommonFields):
+    """受电工程竣工检查申请."""
+
+    license_no: str = spec("施工单位资质证号", default="")
+    midcheck_date_cn: str = spec("中间检查结果通知单日期", default="")
+
+
+@dataclass(frozen=True)
+class LiveWorkRequestData(CommonFields):
+    """委托带电施工申请."""
+
+    bureau_name: str = spec("供电公司（全宗名称）", default="")
+    live_work: str = spec("带电作业内容", default="")
+    acceptance_date_cn: str = spec("竣工验收单日期", default="")
+
+
+@dataclass(frozen=True)
+class EquipmentRow:
+    seq: str
+    name: str
+    model: str
+    power_kw: str
+    quantity: str
+    start_mode: str
+    note: str
+
+
+@dataclass(frozen=True)
+class EquipmentListData(CommonFields):
+    """启动设备清单; ``equipment`` rows have seq, name, model, power_kw, quantity, start_mode, note."""
+
+    equipment: tuple[EquipmentRow, ...] = spec("设备行（表格行循环）", default=())
+    total_count: str = spec("设备总台数", default="")
+    total_kw: str = spec("设备总容量（kW）", default="")
+
+
+@dataclass(frozen=True)
+class ProofData(CommonFields):
+    """证明 (no equipment over 100 kW)."""
+
+    max_power_kw: str = spec("最大单台设备功率（kW）", default="")
+
+
+@dataclass(frozen=True)
+class CoverData:
+    """案卷封面 (GB/T 9705)."""
+
+    fonds: str = spec("全宗名称")
+    category: str = spec("类目名称")
+    title: str = spec("案卷题名")
+    start: str = spec("起日期（8 位）")
+    end: str = spec("止日期（8 位）")
+    retention: str = spec("保管期限")
+    pieces: str = spec("件数")
+    pages: str = spec("页数")
+    archive_no: str = spec("归档号")
+    file_no: str = spec("档号")
+    binder_name: str = spec("案卷名（客服大本资料/小本资料）")
+    draft: str = spec("草稿时为“草稿”，否则为空")
+
+
+@dataclass(frozen=True)
+class CatalogLine:
+    seq: str
+    number: str
+    responsible: str
+    title: str
+    date: str
+    pages: str
+    note: str
+
+
+@dataclass(frozen=True)
+class CatalogData:
+    """卷内目录; ``rows`` have seq, number, responsible, title, date, pages, note."""
+
+    binder_name: str = spec("案卷名")
+    file_no: str = spec("档号")
+    rows: tuple[CatalogLine, ...] = spec("目录行（表格行循环）")
+
+
+@dataclass(frozen=True)
+class NoteData:
+    """卷内备考表."""
+
+    binder_name: str = spec("案卷名")
+    pieces: str = spec("件数")
+    pages: str = spec("页数")
+    explanation: str = spec("本卷情况说明（缺少、复印件等）")
+    filer: str = spec("立卷人")
+    checker: str = spec("检查人")
+    note_date_cn: str = spec("立卷时间／备考表日期")
+
+
+#: Template key → the model a template with that key may use.
+MODELS: dict[str, type] = {
+    "application_register": RegisterData,
+    "design_commission": DesignCommissionData,
+    "completion_request": CompletionRequestData,
+    "live_work_request": LiveWorkRequestData,
+    "startup_equipment_list": EquipmentListData,
+    "customer_proof": ProofData,
+    "archive_cover": CoverData,
+    "archive_catalog": CatalogData,
+    "archive_note": NoteData,
+}
+
+
+def template_fields(key: str) -> tuple[tuple[str, str], ...]:
+    """(name, description) of every variable the template ``key`` may use."""
+    return tuple((f.name, f.metadata.get("doc", "")) for f in fields(MODELS[key]))
+
+
+def _cn(day: date | None) -> str:
+    return chinese(day) if day else ""
+
+
+def _common(case: Case, paper: Paper | None) -> dict[str, str]:
+    cust, con, cap = case.customer, case.contractor, case.capacity
+    day = paper.date if paper else None
+    return {
+        "case_id": case.case_id,
+        "kind": case.kind,
+        "customer_name": cust.name,
+        "account_no": cust.account_no or "",
+        "address": cust.address or "",
+        "legal_rep": cust.legal_rep or "",
+        "agent_name": cust.agent.name if cust.agent else "",
+        "agent_mobile": (cust.agent.mobile or "") if cust.agent else "",
+        "contractor_name": con.name if con else "",
+        "contractor_contact": (con.contact or "") if con else "",
+        "contractor_phone": (con.phone or "") if con else "",
+        "project_name": case.application.project_name or f"{cust.name}{case.kind}用电工程",
+        "capacity_kva": _num(cap.requested_kva) if cap else "",
+        "voltage_kv": _num(cap.voltage_kv) if cap else "",
+        "number": (paper.document.number or "") if paper else "",
+        "date_cn": _cn(day),
+        "year": str(day.year) if day else "",
+        "month": str(day.month) if day else "",
+        "day": str(day.day) if day else "",
+    }
+
+
+def _first_date(resolved: Resolved, title: str) -> str:
+    dated = [p for p in resolved.of(title) if p.date]
+    return _cn(dated[-1].date) if dated else ""
+
+
+def form_data(resolved: Resolved, key: str, paper: Paper | None) -> dict[str, object]:
+    """The template context of a generated form, as the model's fields."""
+    case = resolved.case
+    base = _common(case, paper)
+    cust, cap, app = case.customer, case.capacity, case.application
+    model: object
+    if key == "application_register":
+        agent = cust.agent
+        model = RegisterData(
+            **base,
+            id_type=cust.id_type or "",
+            id_number=cust.id_number or "",
+            industry=cust.industry or "",
+            important_boxes=_yes_no(cust.important),
+            mail_address=cust.mail_address or "",
+            postcode=cust.postcode or "",
+            email=cust.email or "",
+            legal_rep_id=cust.legal_rep_id or "",
+            phone=cust.phone or "",
+            mobile=cust.mobile or "",
+            agent_id=(agent.id_number or "") if agent else "",
+            agent_phone=(agent.phone or "") if agent else "",
+            business_type_boxes=check_box(["新装", "增容", "临时用电"], case.kind),
+            usage_category_boxes=check_box(["工业", "非工业", "商业", "农业", "其它"], app.usage_category),
+            first_existing_kva=_num(cap.existing_kva) if cap else "",
+            first_requested_kva=_num(cap.requested_kva) if cap else "",
+            second_existing_kva=_num(cap.second_existing_kva) if cap else "",
+            second_requested_kva=_num(cap.second_requested_kva) if cap else "",
+            self_power_boxes=_yes_no(app.self_power not in {"", "无"}, "有", "无"),
+            self_power="" if app.self_power == "无" else app.self_power,
+            vat_invoice_boxes=_yes_no(app.vat_invoice),
+            nonlinear_boxes=_yes_no(app.nonlinear_load, "有", "无"),
+            remarks=app.remarks or "",
+        )
+    elif key == "design_commission":
+        reply = first_reply(list(resolved.papers))
+        model = DesignCommissionData(
+            **base,
+            designer=app.designer or "",
+            reply_number=(reply.document.number or "") if reply else "",
+            reply_date_cn=_cn(reply.date) if reply else "",
+        )
+    elif key == "completion_request":
+        model = CompletionRequestData(
+            **base,
+            license_no=(case.contractor.license_no or "") if case.contractor else "",
+            midcheck_date_cn=_first_date(resolved, "受电工程中间检查结果通知单"),
+        )
+    elif key == "live_work_request":
+        model = LiveWorkRequestData(
+            **base,
+            bureau_name=case.archive.fonds or "供电公司",
+            live_work=app.live_work or "",
+            acceptance_date_cn=_first_date(resolved, "受电工程竣工验收单"),
+        )
+    elif key == "startup_equipment_list":
+        rows = tuple(
+            EquipmentRow(
+                str(i),
+                e.name,
+                e.model or "",
+                _num(e.power_kw),
+                str(e.quantity),
+                e.start_mode or "",
+                e.note or "",
+            )
+            for i, e in enumerate(case.equipment, 1)
+        )
+        model = EquipmentListData(
+            **base,
+            equipment=rows,
+            total_count=str(sum(e.quantity for e in case.equipment)),
+            total_kw=_num(sum(e.power_kw * e.quantity for e in case.equipment)),
+        )
+    elif key == "customer_proof":
+        model = ProofData(**base, max_power_kw=_num(max((e.power_kw for e in case.equipment), default=0)))
+    else:
+        raise KeyError(key)
+    assert is_dataclass(model)
+    return asdict(model)
+
+
+FormData = RegisterData | DesignCommissionData | CompletionRequestData | LiveWorkRequestData

@@ -1,0 +1,75 @@
+"""LibreOffice conversion: batches, the hung-process kill and retry, the missing-tool message."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from docx import Document
+from pypdf import PdfReader
+
+from paperwork.convert import INSTALL_HINT, convert_batch, find_soffice
+from paperwork.errors import ConversionError
+
+
+def make_docs(folder: Path, n: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        doc = Document()
+        doc.add_paragraph(f"第 {i + 1} 份文件：高压客户用电申请登记表")
+        path = folder / f"doc{i}.docx"
+        doc.save(str(path))
+        paths.append(path)
+    return paths
+
+
+def test_one_run_converts_a_batch(soffice: Path, tmp_path: Path) -> None:
+    docs = make_docs(tmp_path / "in", 3)
+    pdfs = convert_batch(docs, tmp_path / "out")
+    assert [p.name for p in pdfs] == ["doc0.pdf", "doc1.pdf", "doc2.pdf"]
+    for i, pdf in enumerate(pdfs):
+        assert f"第{i + 1}份文件" in PdfReader(str(pdf)).pages[0].extract_text().replace(" ", "")
+
+
+def test_missing_libreoffice_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("PAPERWORK_SOFFICE", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(Path, "is_file", lambda self: False)
+    with pytest.raises(ConversionError) as info:
+        find_soffice()
+    assert INSTALL_HINT in str(info.value) and "libreoffice" in str(info.value)
+
+
+def fake_soffice(tmp_path: Path, body: str) -> Path:
+    script = tmp_path / "fake-soffice"
+    script.write_text("#!/usr/bin/env bash\n" + body, encoding="utf-8")
+    script.chmod(0o755)
+    return script
+
+
+def test_hung_run_is_killed_and_retried_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    count = tmp_path / "count"
+    script = fake_soffice(tmp_path, f"echo run >> {count}\nsleep 30 &\nwait\n")
+    monkeypatch.setenv("PAPERWORK_SOFFICE", str(script))
+    docs = make_docs(tmp_path / "in", 2)
+    started = time.monotonic()
+    with pytest.raises(ConversionError, match="超时"):
+        convert_batch(docs, tmp_path / "out", timeout=1)
+    assert time.monotonic() - started < 10  # the sleeping children were killed with the group
+    assert count.read_text().count("run") == 2
+
+
+def test_empty_output_is_an_error_naming_the_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # writes an empty PDF for every input: "converted" but unusable
+    body = (
+        'out=""; prev=""\nfor a in "$@"; do if [ "$prev" = "--outdir" ]; then out="$a"; fi; prev="$a"; done\n'
+    )
+    body += 'for a in "$@"; do case "$a" in *.docx) : > "$out/$(basename "${a%.docx}").pdf";; esac; done\n'
+    monkeypatch.setenv("PAPERWORK_SOFFICE", str(fake_soffice(tmp_path, body)))
+    docs = make_docs(tmp_path / "in", 2)
+    with pytest.raises(ConversionError, match=r"doc0\.docx"):
+        convert_batch(docs, tmp_path / "out", timeout=20)
+    assert os.path.getsize(tmp_path / "out" / "doc0.pdf") == 0

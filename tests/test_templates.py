@@ -1,0 +1,143 @@
+"""Templates: their variables match their form models, they rebuild the same, they escape and refuse unknowns."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from docx import Document
+from docxtpl import DocxTemplate
+
+from paperwork import TemplateError, load_bureau, load_case, resolve
+from paperwork.formdata import MODELS, form_data, template_fields
+from paperwork.render import default_templates, render_docx, template_variables
+from tests.conftest import DEMO, ROOT
+
+
+def all_text(path: Path) -> str:
+    doc = Document(str(path))
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            parts.extend(c.text for c in row.cells)
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("key", sorted(MODELS))
+def test_each_template_uses_only_its_model_fields(key: str) -> None:
+    path = default_templates() / f"{key}.docx"
+    used = template_variables(path)
+    allowed = {name for name, _ in template_fields(key)}
+    assert used, key
+    assert used <= allowed, used - allowed
+
+
+def test_every_generated_form_has_a_template_and_model() -> None:
+    generated = {f.key for f in load_bureau().forms if f.generated}
+    assert generated <= set(MODELS)
+    for key in MODELS:
+        assert (default_templates() / f"{key}.docx").is_file()
+
+
+def test_templates_rebuild_to_the_same_content(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("template_build", ROOT / "templates" / "build.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for path in module.build(tmp_path):
+        committed = default_templates() / path.name
+        assert all_text(path) == all_text(committed), path.name
+        assert template_variables(path) == template_variables(committed)
+
+
+def test_templates_are_a4_with_cjk_fonts() -> None:
+    for key in MODELS:
+        doc = Document(str(default_templates() / f"{key}.docx"))
+        section = doc.sections[0]
+        assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
+        xml = doc.element.xml
+        assert "宋体" in xml or "黑体" in xml
+
+
+def test_special_characters_come_out_verbatim(tmp_path: Path) -> None:
+    data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    data["customer"]["name"] = '宏达&<精密>"机械"'
+    for d in data["documents"]:
+        d.pop("file", None)
+    case_file = tmp_path / "case.yaml"
+    case_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    resolved = resolve(load_case(case_file))
+    paper = resolved.of("高压客户用电申请登记表")[0]
+    out = render_docx(
+        "application_register", form_data(resolved, "application_register", paper), tmp_path / "r.docx"
+    )
+    text = all_text(out)
+    assert '宏达&<精密>"机械"' in text
+    assert "&amp;" not in text and "&lt;" not in text
+
+
+def test_unknown_variable_in_a_user_template_is_an_error(tmp_path: Path) -> None:
+    own = tmp_path / "mine"
+    own.mkdir()
+    doc = Document()
+    doc.add_paragraph("户名：{{ customer_name }}　{{ favourite_colour }}")
+    doc.save(str(own / "customer_proof.docx"))
+    resolved = resolve(load_case(DEMO))
+    with pytest.raises(TemplateError, match="favourite_colour"):
+        render_docx("customer_proof", form_data(resolved, "customer_proof", None), tmp_path / "x.docx", own)
+    assert not (tmp_path / "x.docx").exists()
+
+
+def test_user_template_folder_overrides_one_form(tmp_path: Path) -> None:
+    own = tmp_path / "mine"
+    own.mkdir()
+    doc = Document()
+    doc.add_paragraph("本局格式证明：{{ customer_name }}，{{ date_cn }}")
+    doc.save(str(own / "customer_proof.docx"))
+    resolved = resolve(load_case(DEMO))
+    out = render_docx("customer_proof", form_data(resolved, "customer_proof", None), tmp_path / "p.docx", own)
+    assert "本局格式证明：宏达精密机械有限公司" in all_text(out)
+    # other forms still come from the shipped folder
+    paper = resolved.of("设计委托书")[0]
+    other = render_docx(
+        "design_commission", form_data(resolved, "design_commission", paper), tmp_path / "d.docx", own
+    )
+    assert "设计委托书" in all_text(other)
+
+
+def test_undefined_attribute_while_rendering_is_an_error(tmp_path: Path) -> None:
+    own = tmp_path / "mine"
+    own.mkdir()
+    doc = Document()
+    doc.add_paragraph("{{ customer_name.nope }}")
+    doc.save(str(own / "customer_proof.docx"))
+    resolved = resolve(load_case(DEMO))
+    with pytest.raises(TemplateError):
+        render_docx("customer_proof", form_data(resolved, "customer_proof", None), tmp_path / "x.docx", own)
+
+
+def test_equipment_rows_loop(tmp_path: Path) -> None:
+    resolved = resolve(load_case(DEMO))
+    paper = resolved.of("启动设备清单")[0]
+    out = render_docx(
+        "startup_equipment_list", form_data(resolved, "startup_equipment_list", paper), tmp_path / "e.docx"
+    )
+    table = Document(str(out)).tables[1]
+    names = [row.cells[1].text for row in table.rows]
+    assert names[1:4] == ["螺杆式空气压缩机", "数控加工中心", "中央空调冷水机组"]
+    assert DocxTemplate  # docxtpl is what fills them
+
+
+def test_template_copy_in_a_user_folder_is_found_first(tmp_path: Path) -> None:
+    from paperwork.render import find_template
+
+    own = tmp_path / "own"
+    own.mkdir()
+    shutil.copy(default_templates() / "archive_note.docx", own / "archive_note.docx")
+    assert find_template("archive_note", own) == own / "archive_note.docx"
+    assert find_template("archive_cover", own) == default_templates() / "archive_cover.docx"
+    with pytest.raises(TemplateError, match="没有名为"):
+        find_template("nope", own)
