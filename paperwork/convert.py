@@ -10,6 +10,7 @@ tried once more; every expected PDF must exist and be non-empty.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import signal
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from paperwork.errors import ConversionError
 
-__all__ = ["INSTALL_HINT", "cjk_fonts", "convert_batch", "find_soffice", "soffice_version"]
+__all__ = ["INSTALL_HINT", "cjk_fonts", "convert_batch", "find_soffice", "require_cjk_font", "soffice_version"]
 
 INSTALL_HINT = "sudo apt-get install -y --no-install-recommends libreoffice-writer-nogui fonts-noto-cjk"
 
@@ -71,6 +72,17 @@ def cjk_fonts() -> list[str]:
     return sorted({line.split(",")[0].strip() for line in out.stdout.splitlines() if line.strip()})
 
 
+@functools.cache
+def _has_cjk_font() -> bool:
+    return bool(cjk_fonts())
+
+
+def require_cjk_font() -> None:
+    """Raise ConversionError naming the package when no font covers Chinese."""
+    if not _has_cjk_font():
+        raise ConversionError(f"没有可用的中文字体，表单会印成方框；请安装：{INSTALL_HINT}")
+
+
 def _fontconfig(folder: Path) -> Path:
     aliases = "\n".join(
         f'  <alias binding="same"><family>{name}</family><prefer><family>{target}</family></prefer></alias>'
@@ -116,6 +128,7 @@ def convert_batch(files: list[Path], outdir: Path, *, timeout: float = 180.0) ->
     if len(set(stems)) != len(stems):
         raise ConversionError("一批转换中有同名文件，无法区分输出的 PDF")
     soffice = find_soffice()
+    require_cjk_font()
     outdir.mkdir(parents=True, exist_ok=True)
     expected = [outdir / f"{f.stem}.pdf" for f in files]
     with tempfile.TemporaryDirectory(prefix="paperwork-lo-") as tmp:

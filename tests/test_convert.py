@@ -73,3 +73,12 @@ def test_empty_output_is_an_error_naming_the_file(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(ConversionError, match=r"doc0\.docx"):
         convert_batch(docs, tmp_path / "out", timeout=20)
     assert os.path.getsize(tmp_path / "out" / "doc0.pdf") == 0
+
+
+def test_missing_cjk_font_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import paperwork.convert as convert
+
+    monkeypatch.setattr(convert, "_has_cjk_font", lambda: False)
+    monkeypatch.setenv("PAPERWORK_SOFFICE", str(fake_soffice(tmp_path, "exit 0\n")))
+    with pytest.raises(ConversionError, match="fonts-noto-cjk"):
+        convert_batch(make_docs(tmp_path / "in", 1), tmp_path / "out")
