@@ -21,7 +21,14 @@ from pathlib import Path
 
 from paperwork.errors import ConversionError
 
-__all__ = ["INSTALL_HINT", "cjk_fonts", "convert_batch", "find_soffice", "require_cjk_font", "soffice_version"]
+__all__ = [
+    "INSTALL_HINT",
+    "cjk_fonts",
+    "convert_batch",
+    "find_soffice",
+    "require_cjk_font",
+    "soffice_version",
+]
 
 INSTALL_HINT = "sudo apt-get install -y --no-install-recommends libreoffice-writer-nogui fonts-noto-cjk"
 
