@@ -32,6 +32,8 @@ CODES: dict[str, str] = {
     "PAPER_DUPLICATE": "只应有一份的资料出现多份",
     "FILE_MISSING": "资料的扫描件或文件不存在",
     "CONFIG_INVALID": "局方数据文件不可用",
+    "DATE_HOLIDAY": "供电局出具的资料落在非工作日",
+    "CALENDAR_NO_DATA": "该年份没有官方节假日数据，按周末推算",
 }
 
 

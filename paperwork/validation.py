@@ -15,6 +15,7 @@ from paperwork.case import Case
 from paperwork.catalog import catalogs
 from paperwork.finding import Finding, error, warning
 from paperwork.papers import Paper, Resolved, resolve
+from paperwork.workcal import WorkCalendar, load_calendar
 
 __all__ = ["CHECKS", "Report", "validate"]
 
@@ -311,6 +312,34 @@ def check_files(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
             )
 
 
+def check_holidays(r: Resolved, emit: _Emit, today: date, calendar: WorkCalendar) -> Iterator[Finding]:
+    """A paper the bureau issues is dated on a day the bureau works (调休 Saturdays count)."""
+    bureau_papers = [
+        p
+        for p in r.papers
+        if not p.implicit and p.form is not None and p.form.issuer == "bureau" and p.document.date
+    ]
+    for year in calendar.missing_years(p.document.date for p in bureau_papers if p.document.date):
+        yield emit(
+            "warning",
+            "CALENDAR_NO_DATA",
+            f"{year} 年没有官方节假日和调休数据（chinesecalendar 尚未收录），该年按周末推算非工作日；"
+            "可在日历文件中补上该年的节假日",
+            None,
+        )
+    for p in bureau_papers:
+        day = p.document.date
+        assert day is not None
+        why = calendar.why_off(day)
+        if why:
+            yield emit(
+                "warning",
+                "DATE_HOLIDAY",
+                f"{p.title}的日期 {day.isoformat()} 是{why}，供电局不上班；请核对日期",
+                f"{p.path}.date",
+            )
+
+
 Check = Callable[[Resolved, _Emit, date], Iterator[Finding]]
 
 #: The checks in the order their findings are listed.
@@ -326,12 +355,18 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
-def validate(case: Case | Resolved, *, today: date | None = None) -> Report:
-    """Run every check on a case; ``today`` defaults to the real date."""
+def validate(
+    case: Case | Resolved, *, today: date | None = None, calendar: WorkCalendar | None = None
+) -> Report:
+    """Run every check on a case; ``today`` defaults to the real date.
+
+    ``calendar`` is the official working-day calendar unless a corrected one is given.
+    """
     resolved = case if isinstance(case, Resolved) else resolve(case)
     emit = _Emit(resolved.case)
     day = today or date.today()
     findings = list(resolved.case.load_findings)
     for check in CHECKS:
         findings.extend(check(resolved, emit, day))
+    findings.extend(check_holidays(resolved, emit, day, calendar or load_calendar()))
     return Report(resolved.case, tuple(findings))

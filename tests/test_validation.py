@@ -194,6 +194,8 @@ def test_every_finding_code_is_exercised() -> None:
         "PAPER_NOT_APPLICABLE",
         "FILE_MISSING",
         "CONFIG_INVALID",
+        "DATE_HOLIDAY",  # test_timeline.py
+        "CALENDAR_NO_DATA",  # test_timeline.py
     }
     assert seen == set(CODES)
 

@@ -1,0 +1,184 @@
+"""What every command shares: the group, error handling, options, output helpers."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from paperwork.bureau import Bureau, load_bureau
+from paperwork.case import load_case
+from paperwork.errors import CaseError, ConfigError, PaperworkError
+from paperwork.finding import Finding
+from paperwork.papers import Resolved, resolve
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_CASE = 1
+EXIT_USAGE = 2
+
+SEVERITY_NAMES = {"error": "错误", "warning": "警告"}
+
+
+class CaseFailed(Exception):
+    """Raised inside a command to end with exit 1 after printing."""
+
+
+def _print_findings(findings: Iterable[Finding], *, err: bool = False) -> None:
+    for f in findings:
+        rule = f" {f.rule}" if f.rule else ""
+        head = click.style(
+            f"[{SEVERITY_NAMES[f.severity]} {f.code}{rule}]",
+            fg="red" if f.severity == "error" else "yellow",
+        )
+        click.echo(f"{f.where()} {head} {f.message}", err=err)
+
+
+def _guard(func: F) -> F:
+    """Turn the library's errors into messages and exit codes."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except click.ClickException:
+            raise
+        except CaseError as exc:
+            if kwargs.get("fmt") == "json":
+                click.echo(_json({"ok": False, "findings": [f.to_dict() for f in exc.findings]}))
+            else:
+                _print_findings(exc.findings, err=True)
+                errors = sum(1 for f in exc.findings if f.severity == "error")
+                click.echo(f"✗ {exc.source}：{errors} 个错误，请按上面的提示改正。", err=True)
+            sys.exit(EXIT_CASE)
+        except ConfigError as exc:
+            click.echo(f"错误：{exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        except PaperworkError as exc:
+            click.echo(f"错误：{exc}", err=True)
+            sys.exit(EXIT_CASE)
+        except BrokenPipeError:  # the reader of our output went away (| head)
+            sys.stderr.close()
+            sys.exit(0)
+        except OSError as exc:
+            click.echo(f"错误：{exc.filename or ''} {exc.strerror or exc}；请检查路径和权限", err=True)
+            sys.exit(EXIT_CASE)
+        except Exception as exc:  # the last line of defence: no traceback for clerks
+            if os.environ.get("PAPERWORK_DEBUG"):
+                raise
+            click.echo(
+                f"内部错误：{type(exc).__name__}: {exc}。请把案卷文件和这行信息发给维护者"
+                "（设 PAPERWORK_DEBUG=1 可看到详细信息）",
+                err=True,
+            )
+            sys.exit(EXIT_CASE)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _json(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _bureau(path: str | None, case_bureau: Path | None = None) -> Bureau:
+    overrides = [Path(path)] if path else []
+    if case_bureau is not None:
+        overrides.insert(0, case_bureau)
+    return load_bureau(*overrides)
+
+
+def _resolve(case_path: str, bureau_path: str | None) -> Resolved:
+    if bureau_path:
+        _bureau(bureau_path)  # a broken --bureau file is a usage error (exit 2)
+    case = load_case(case_path)
+    try:
+        bureau = _bureau(bureau_path, case.folder / case.bureau if case.bureau else None)
+    except ConfigError as exc:
+        raise CaseError(
+            case.source,
+            (
+                Finding(
+                    "CONFIG_INVALID",
+                    "error",
+                    str(exc),
+                    path="bureau",
+                    line=case.line("bureau"),
+                    source=case.source,
+                ),
+            ),
+        ) from None
+    return resolve(case, bureau)
+
+
+case_argument = click.argument("case", type=click.Path(exists=True, dir_okay=False, readable=True))
+bureau_option = click.option(
+    "--bureau",
+    "bureau_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="本局的数据文件（表单库、步骤、流程顺序、案卷内容），覆盖默认。",
+)
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="输出格式：text 给人看，json 给脚本用。",
+)
+
+
+calendar_option = click.option(
+    "--calendar",
+    "calendar_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="补充或更正节假日、调休的日历文件（workdays / holidays）。",
+)
+regime_option = click.option(
+    "--regime",
+    default=None,
+    help="时限制度：供电监管办法（默认）、国家电网承诺，或自己的时限文件（.yaml）。",
+)
+today_option = click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="按这一天计算（默认今天）。")
+
+
+def _regime(value: str | None) -> Any:
+    from paperwork.timeline import DEFAULT_REGIME, load_regimes
+
+    if value and Path(value).suffix.lower() in {".yaml", ".yml"}:
+        if not Path(value).is_file():
+            raise click.BadParameter(f"时限文件 {value} 不存在", param_hint="--regime")
+        regimes = load_regimes(value)
+        own = load_regimes(value).keys() - load_regimes().keys()
+        name = next(iter(own), None)
+        if name is None:  # the file redefines a shipped regime: take its first
+            import yaml as _yaml
+
+            data = _yaml.safe_load(Path(value).read_text(encoding="utf-8")) or {}
+            name = str(((data.get("regimes") or [{}])[0]).get("name", DEFAULT_REGIME))
+        return regimes[name]
+    regimes = load_regimes()
+    name = value or DEFAULT_REGIME
+    if name not in regimes:
+        raise click.BadParameter(
+            f"没有名为“{name}”的时限制度；可用：{'、'.join(regimes)}，或给出时限文件路径",
+            param_hint="--regime",
+        )
+    return regimes[name]
+
+
+def _calendar(path: str | None) -> Any:
+    from paperwork.workcal import load_calendar
+
+    return load_calendar(*([path] if path else []))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="paperwork")
+def cli() -> None:
+    """高压业扩报装资料：案卷检查、日期推算、表单填写、案卷装订。"""

@@ -1,0 +1,135 @@
+"""Commands on time limits: status and the ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from paperwork.checklist import STATUS_NAMES
+from paperwork.cli.common import (
+    _calendar,
+    _guard,
+    _json,
+    _regime,
+    _resolve,
+    bureau_option,
+    calendar_option,
+    case_argument,
+    cli,
+    format_option,
+    regime_option,
+    today_option,
+)
+
+
+@cli.command("status")
+@case_argument
+@regime_option
+@format_option
+@click.option("--chart", "chart_path", type=click.Path(dir_okay=False), help="把时间线画成 PNG 图。")
+@calendar_option
+@today_option
+@bureau_option
+@_guard
+def status_cmd(
+    case: str,
+    regime: str | None,
+    fmt: str,
+    chart_path: str | None,
+    calendar_path: str | None,
+    today: Any,
+    bureau_path: str | None,
+) -> None:
+    """案卷进度：每一步的起止日期、用了几个工作日、时限、是否超期，以及下一步要带什么。"""
+    from datetime import date as _date
+
+    from paperwork.checklist import next_step
+    from paperwork.timeline import timeline
+
+    rule = _regime(regime)
+    calendar = _calendar(calendar_path)
+    resolved = _resolve(case, bureau_path)
+    day = today.date() if today else _date.today()
+    line = timeline(resolved, rule, calendar, day)
+    upcoming = next_step(resolved)
+    notes = [
+        f"{year} 年没有官方节假日数据（chinesecalendar 未收录），按周末推算" for year in line.missing_years
+    ]
+    if chart_path:
+        from paperwork.chart import timeline_chart
+
+        timeline_chart(line, f"{resolved.case.case_id} {resolved.case.customer.name}", Path(chart_path))
+    if fmt == "json":
+        payload = {
+            "case_id": resolved.case.case_id,
+            "regime": rule.name,
+            "today": day.isoformat(),
+            "steps": [s.to_dict() for s in line.steps],
+            "next_step": upcoming.to_dict() if upcoming else None,
+            "warnings": notes,
+        }
+        click.echo(_json(payload))
+        return
+    click.echo(
+        f"{resolved.case.case_id} {resolved.case.customer.name}（{rule.name}，截至 {day.isoformat()}）"
+    )
+    for s in line.steps:
+        if s.start is None:
+            click.echo(f"  {s.step}：未开始（时限 {s.limit} 个工作日）")
+            continue
+        end = s.end.isoformat() if s.end else "进行中"
+        if s.overdue:
+            state = click.style(f"超期 {-(s.remaining or 0)} 个工作日", fg="red")
+        elif s.end is None:
+            state = click.style(
+                f"还剩 {s.remaining} 个工作日（{s.due.isoformat() if s.due else ''} 截止）", fg="yellow"
+            )
+        else:
+            state = click.style("按时", fg="green")
+        click.echo(f"  {s.step}：{s.start.isoformat()} → {end}，{s.working_days}/{s.limit} 个工作日，{state}")
+    for note in notes:
+        click.echo(click.style(f"注意：{note}", fg="yellow"))
+    if upcoming is None:
+        click.echo("所有步骤的资料都已齐全。")
+    else:
+        click.echo(f"下一步【{upcoming.name}】")
+        for item in upcoming.bring:
+            if item.status != "not_applicable":
+                click.echo(f"  需带：{item.name}（{STATUS_NAMES[item.status]}）")
+        for item in upcoming.returns:
+            if item.status == "missing":
+                click.echo(f"  待取回：{item.name}")
+    if chart_path:
+        click.echo(f"时间线图：{chart_path}")
+
+
+@cli.command("ledger")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option(
+    "-o", "--out", "out_file", required=True, type=click.Path(dir_okay=False), help="输出的台账 .xlsx。"
+)
+@regime_option
+@calendar_option
+@today_option
+@_guard
+def ledger_cmd(
+    paths: tuple[str, ...], out_file: str, regime: str | None, calendar_path: str | None, today: Any
+) -> None:
+    """台账：所有案卷一行一户（各步骤日期、工作日、超期、缺件、错误），另一页列出全部问题。"""
+    from datetime import date as _date
+
+    from paperwork.collection import find_cases
+    from paperwork.ledger import gather, write_ledger
+
+    if Path(out_file).suffix.lower() != ".xlsx":
+        raise click.UsageError(f"台账文件 {out_file} 的后缀应为 .xlsx")
+    rule = _regime(regime)
+    entries = gather(
+        find_cases(paths), rule, _calendar(calendar_path), today.date() if today else _date.today()
+    )
+    write_ledger(entries, Path(out_file))
+    failed = sum(1 for e in entries if e.failure)
+    late = sum(1 for e in entries if e.timeline and e.timeline.overdue)
+    click.echo(f"已写出 {out_file}：{len(entries)} 个案卷，{late} 个有超期步骤，{failed} 个无法读取。")

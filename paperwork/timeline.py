@@ -1,0 +1,189 @@
+"""Time limits as data (regimes) and a case's timeline against one of them.
+
+Each step runs from a start event to an end event of the case; counting starts
+the working day after the start. A step whose end has not happened is open: its
+working days run up to today. A step whose start has not happened is not shown
+as late — nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from paperwork.errors import ConfigError
+from paperwork.papers import Resolved
+from paperwork.reader import read
+from paperwork.workcal import WorkCalendar
+from paperwork.yamlfile import Parsed, parse_yaml
+
+__all__ = [
+    "DEFAULT_REGIME",
+    "Limit",
+    "Regime",
+    "StepRule",
+    "StepTime",
+    "Timeline",
+    "load_regimes",
+    "timeline",
+]
+
+DEFAULT_REGIME = "供电监管办法"
+
+
+@dataclass(frozen=True)
+class Limit:
+    """Working days allowed, for a single and a dual power source."""
+
+    single: int
+    dual: int
+
+
+@dataclass(frozen=True)
+class StepRule:
+    """One timed step: from ``start`` to ``end`` (``application`` or a paper title)."""
+
+    step: str
+    start: str
+    end: str
+    limit: Limit
+    per_round: bool = False
+
+
+@dataclass(frozen=True)
+class Regime:
+    """A set of time limits (供电监管办法, 国家电网承诺, or a user's own)."""
+
+    name: str
+    steps: tuple[StepRule, ...]
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class _File:
+    regimes: tuple[Regime, ...]
+
+
+@dataclass(frozen=True)
+class StepTime:
+    """A step of one case: its dates, the working days it took (or has taken), its limit."""
+
+    step: str
+    start: dt.date | None
+    end: dt.date | None
+    working_days: int | None
+    limit: int
+    due: dt.date | None
+
+    @property
+    def open(self) -> bool:
+        return self.start is not None and self.end is None
+
+    @property
+    def overdue(self) -> bool:
+        return self.working_days is not None and self.working_days > self.limit
+
+    @property
+    def remaining(self) -> int | None:
+        """Working days left (negative: late by that many), None before the start."""
+        return None if self.working_days is None else self.limit - self.working_days
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "step": self.step,
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+            "working_days": self.working_days,
+            "limit": self.limit,
+            "overdue": self.overdue,
+            "remaining": self.remaining,
+            "due": self.due.isoformat() if self.due else None,
+        }
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A case's steps under one regime, counted on one calendar up to ``today``."""
+
+    regime: Regime
+    steps: tuple[StepTime, ...]
+    today: dt.date
+    missing_years: tuple[int, ...]
+
+    @property
+    def overdue(self) -> tuple[StepTime, ...]:
+        return tuple(s for s in self.steps if s.overdue)
+
+
+def _normalise(data: object) -> object:
+    """A limit may be one number for both source counts."""
+    if isinstance(data, dict):
+        for regime in data.get("regimes") or []:
+            for step in regime.get("steps") or [] if isinstance(regime, dict) else []:
+                if isinstance(step, dict) and not isinstance(step.get("limit"), dict):
+                    step["limit"] = {"single": step.get("limit"), "dual": step.get("limit")}
+    return data
+
+
+def _read(text: str, source: str) -> tuple[Regime, ...]:
+    try:
+        parsed = parse_yaml(text, source)
+    except Exception as exc:
+        raise ConfigError(f"时限文件 {source} 无法读取：{exc}") from None
+    record, findings = read(_File, Parsed(_normalise(parsed.data), parsed.lines), source)
+    errors = [f for f in findings if f.severity == "error"]
+    if record is None or errors:
+        raise ConfigError(
+            f"时限文件 {source} 有错：" + "；".join(f"{f.where()}：{f.message}" for f in errors)
+        )
+    assert isinstance(record, _File)
+    return record.regimes
+
+
+def load_regimes(*files: str | Path) -> dict[str, Regime]:
+    """The shipped regimes, plus those of each user file (same name: replaced)."""
+    text = resources.files("paperwork").joinpath("data/regimes.yaml").read_text("utf-8")
+    regimes = {r.name: r for r in _read(text, "paperwork/data/regimes.yaml")}
+    for file in files:
+        path = Path(file)
+        try:
+            body = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"时限文件 {path} 打不开：{exc.strerror}") from None
+        regimes.update({r.name: r for r in _read(body, str(path))})
+    return regimes
+
+
+def _event(resolved: Resolved, name: str, round_: int | None) -> dt.date | None:
+    if name == "application":
+        return resolved.case.application_date
+    papers = [p for p in resolved.of(name) if p.date and (round_ is None or p.round == round_)]
+    return min((p.date for p in papers if p.date), default=None)
+
+
+def _rounds(resolved: Resolved, rule: StepRule) -> list[int]:
+    rounds = {p.round for t in (rule.start, rule.end) if t != "application" for p in resolved.of(t)}
+    return sorted(rounds) or [1]
+
+
+def timeline(resolved: Resolved, regime: Regime, calendar: WorkCalendar, today: dt.date) -> Timeline:
+    """Every step of the regime for this case, counted in working days."""
+    dual = resolved.case.power_sources == 2
+    steps = []
+    for rule in regime.steps:
+        limit = rule.limit.dual if dual else rule.limit.single
+        rounds = _rounds(resolved, rule) if rule.per_round else [None]
+        for round_ in rounds:
+            name = rule.step if round_ is None else f"{rule.step}（第{round_}轮）"
+            start = _event(resolved, rule.start, round_)
+            end = _event(resolved, rule.end, round_)
+            if start is None:
+                steps.append(StepTime(name, None, end, None, limit, None))
+                continue
+            until = end if end is not None else today
+            used = calendar.working_days(start, until)
+            steps.append(StepTime(name, start, end, used, limit, calendar.add_working_days(start, limit)))
+    dates = [d for s in steps for d in (s.start, s.end, s.due) if d]
+    return Timeline(regime, tuple(steps), today, calendar.missing_years([*dates, today]))
