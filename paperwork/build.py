@@ -1,9 +1,11 @@
-"""Building a case's binders: render, convert (two LibreOffice runs), assemble, export.
+"""Building a case's binders: render, convert, assemble, export — in phases.
 
-Run 1 converts every filled form and DOCX attachment; once every paper's page
-count is known, run 2 converts the covers, catalogs, 备考表 and page-number
-overlays. Everything is written to a staging folder inside OUT and moved into
-place only when all of it succeeded.
+Phase 1 fills the forms and gathers the attachments; the documents of every
+case in a batch then go through LibreOffice together. Phase 2 knows each
+paper's page count and makes the covers, catalogs and 备考表, which go through
+LibreOffice together again. Phase 3 assembles the binders and moves them into
+OUT, which changes only when the whole case succeeded. :func:`build` runs the
+phases for one case; :mod:`paperwork.batch` runs them for many.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,19 +22,23 @@ from pypdf import PdfReader
 
 from paperwork.attachment import check_office, check_pdf, image_to_pdf, kind_of
 from paperwork.binder import Layout, assemble, catalog_lines, layout
+from paperwork.cache import Cache
 from paperwork.catalog import Catalog, Row, catalogs
+from paperwork.conversion import Batch, convert_documents
 from paperwork.convert import convert_batch
 from paperwork.dates import chinese, compact
 from paperwork.errors import CaseError
+from paperwork.export import write_catalogs
 from paperwork.formdata import CatalogData, CatalogLine, CoverData, NoteData, form_data
+from paperwork.manifest import Manifest, fingerprint
 from paperwork.papers import Paper, Resolved
-from paperwork.render import render_docx
+from paperwork.render import render_cached
 from paperwork.stamps import draft_mark_docx, page_numbers_docx, placeholder_docx
 from paperwork.validation import Report, validate
 
-__all__ = ["BinderOutput", "BuildResult", "build", "render_form"]
+__all__ = ["BinderOutput", "BuildResult", "CaseBuild", "build", "render_form", "run_phases"]
 
-Converter = Callable[[list[Path], Path], list[Path]]
+_PART_LABELS = {"archive_cover": "案卷封面", "archive_catalog": "卷内目录", "archive_note": "卷内备考表"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,7 @@ class BinderOutput:
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What a build wrote, and the findings of the case it built."""
+    """What a build wrote (or found unchanged), and the findings of the case."""
 
     case_id: str
     out: Path
@@ -58,23 +63,7 @@ class BuildResult:
     docx: tuple[Path, ...]
     report: Report
     draft: bool
-
-
-@dataclass
-class _Work:
-    """The staging area of one build and what has been prepared in it."""
-
-    root: Path
-    templates: Path | None
-    draft: bool
-    batch: list[Path] = field(default_factory=list)
-    pdfs: dict[str, tuple[Path, int | None]] = field(default_factory=dict)
-    forms: list[Path] = field(default_factory=list)
-    counter: int = 0
-
-    def name(self, suffix: str) -> Path:
-        self.counter += 1
-        return self.root / "in" / f"{self.counter:04d}{suffix}"
+    unchanged: bool = False
 
 
 def _doc_name(title: str, used: set[str]) -> str:
@@ -86,61 +75,200 @@ def _doc_name(title: str, used: set[str]) -> str:
     return candidate
 
 
-def _placeholder(work: _Work, heading: str, detail: str) -> tuple[Path, int | None]:
-    docx = placeholder_docx(heading, detail, work.name(".docx"))
-    work.batch.append(docx)
-    return docx, None
-
-
-def _prepare(resolved: Resolved, row: Row, work: _Work, used: set[str]) -> tuple[Path, int | None]:
-    """The source of a row: a PDF with its page count, or a DOCX waiting for run 1."""
-    paper: Paper | None = row.paper
-    if paper is None:
-        return _placeholder(work, f"待补：{row.label}", f"{row.form.step}：{row.form.describe_requirement()}")
-    doc = paper.document
-    if doc.file:
-        path = resolved.case.folder / doc.file
-        if not path.exists() and work.draft:
-            return _placeholder(work, f"待补：{row.label}", f"文件 {doc.file} 不存在")
-        kind = kind_of(path, doc.title)
-        if kind == "pdf":
-            return path, check_pdf(path, doc.title)
-        if kind == "image":
-            return image_to_pdf(path, doc.title, work.name(".pdf")), 1
-        check_office(path, doc.title)
-        staged = work.name(path.suffix.lower())
-        shutil.copyfile(path, staged)
-        work.batch.append(staged)
-        return staged, None
-    form = paper.form
-    if form is not None and form.generated:
-        context = form_data(resolved, form.key, paper)
-        target = work.root / "docx" / f"{_doc_name(form.title, used)}.docx"
-        render_docx(form.key, context, target, work.templates)
-        work.forms.append(target)
-        staged = work.name(".docx")
-        shutil.copyfile(target, staged)
-        work.batch.append(staged)
-        return staged, None
-    return _placeholder(work, row.label, "纸质件，未附扫描件")
-
-
-def _convert_pending(work: _Work, converter: Converter) -> None:
-    if not work.batch:
-        return
-    outs = converter(work.batch, work.root / "pdf")
-    done = {src: pdf for src, pdf in zip(work.batch, outs, strict=True)}
-    for key, (path, pages) in list(work.pdfs.items()):
-        if pages is None and path in done:
-            pdf = done[path]
-            work.pdfs[key] = (pdf, len(PdfReader(str(pdf)).pages))
-    work.batch.clear()
-
-
 def _row_key(row: Row) -> str:
     if row.paper is None:
         return f"missing:{row.form.title}"
     return f"paper:{row.paper.index}:{row.paper.title}"
+
+
+def _numbers_size(pages: int) -> int:
+    """Page-number overlays come in sizes of 50, so most binders share one cached PDF."""
+    return max(50, -(-pages // 50) * 50)
+
+
+@dataclass
+class CaseBuild:
+    """One case on its way through the phases; ``pending`` lists DOCX files awaiting a PDF."""
+
+    resolved: Resolved
+    out: Path
+    root: Path
+    cache: Cache
+    draft: bool = False
+    templates: Path | None = None
+    report: Report | None = None
+    sources: dict[str, tuple[Path, int | None]] = field(default_factory=dict)
+    pending: list[Path] = field(default_factory=list)
+    forms: list[Path] = field(default_factory=list)
+    layouts: list[Layout] = field(default_factory=list)
+    used: set[str] = field(default_factory=set)
+    counter: int = 0
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _name(self, suffix: str) -> Path:
+        self.counter += 1
+        return self.root / "in" / f"{self.counter:04d}{suffix}"
+
+    def _later(self, docx: Path) -> tuple[Path, int | None]:
+        self.pending.append(docx)
+        return docx, None
+
+    def _render(self, key: str, context: dict[str, Any], keep_as: Path | None) -> tuple[Path, int | None]:
+        target = keep_as or self._name(".docx")
+        render_cached(key, context, target, self.templates, self.cache)
+        if keep_as is not None:
+            self.forms.append(keep_as)
+        return self._later(target)
+
+    def _placeholder(self, heading: str, detail: str) -> tuple[Path, int | None]:
+        return self._later(placeholder_docx(heading, detail, self._name(".docx")))
+
+    def _source(self, row: Row) -> tuple[Path, int | None]:
+        """A row's PDF with its page count, or a DOCX waiting for conversion."""
+        paper: Paper | None = row.paper
+        if paper is None:
+            return self._placeholder(
+                f"待补：{row.label}", f"{row.form.step}：{row.form.describe_requirement()}"
+            )
+        doc = paper.document
+        if doc.file:
+            path = self.resolved.case.folder / doc.file
+            if not path.exists() and self.draft:
+                return self._placeholder(f"待补：{row.label}", f"文件 {doc.file} 不存在")
+            kind = kind_of(path, doc.title)
+            if kind == "pdf":
+                return path, check_pdf(path, doc.title)
+            if kind == "image":
+                return image_to_pdf(path, doc.title, self._name(".pdf")), 1
+            check_office(path, doc.title)
+            staged = self._name(path.suffix.lower())
+            shutil.copyfile(path, staged)
+            return self._later(staged)
+        form = paper.form
+        if form is not None and form.generated:
+            keep = self.root / "docx" / f"{_doc_name(form.title, self.used)}.docx"
+            return self._render(form.key, form_data(self.resolved, form.key, paper), keep)
+        return self._placeholder(row.label, "纸质件，未附扫描件")
+
+    def take(self, pdfs: dict[Path, Path]) -> None:
+        """Record the PDFs LibreOffice made for the pending documents."""
+        for key, (path, pages) in list(self.sources.items()):
+            if pages is None and path in pdfs:
+                pdf = pdfs[path]
+                self.sources[key] = (pdf, len(PdfReader(str(pdf)).pages))
+        self.pending.clear()
+
+    # -- phases --------------------------------------------------------------------------------
+    def prepare(self, today: date | None) -> None:
+        """Phase 1: check the case, fill its forms, gather its attachments."""
+        self.report = validate(self.resolved, today=today)
+        if self.report.errors and not self.draft:
+            raise CaseError(self.resolved.case.source, self.report.errors)
+        for sub in ("in", "docx", "final"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        for cat in catalogs(self.resolved):
+            for row in cat.rows:
+                key = _row_key(row)
+                if key not in self.sources:
+                    self.sources[key] = self._source(row)
+        if self.draft:
+            self.sources["draft-mark"] = self._later(draft_mark_docx(self._name(".docx")))
+
+    def archive_parts(self) -> None:
+        """Phase 2: with every page counted, make the covers, catalogs, 备考表 and numbers."""
+        for cat in catalogs(self.resolved):
+            rows = []
+            for row in cat.rows:
+                pdf, pages = self.sources[_row_key(row)]
+                assert pages is not None
+                rows.append((pdf, pages))
+            lay = layout(cat, rows)
+            self.layouts.append(lay)
+            for key, context in self._part_contexts(lay).items():
+                keep = self.root / "docx" / f"{cat.spec.name}-{_PART_LABELS[key]}.docx"
+                self.sources[f"part:{cat.spec.name}:{key}"] = self._render(key, context, keep)
+            size = _numbers_size(lay.content_pages)
+            numbers = self.root / "in" / f"numbers-{size}.docx"
+            if not numbers.exists():
+                page_numbers_docx(size, numbers)
+            self.sources[f"part:{cat.spec.name}:numbers"] = self._later(numbers)
+        self.pending = list(dict.fromkeys(self.pending))
+
+    def _part_contexts(self, lay: Layout) -> dict[str, dict[str, Any]]:
+        cat, archive = lay.catalog, self.resolved.case.archive
+        present = str(len(cat.present))
+        name = cat.spec.title
+        return {
+            "archive_cover": asdict(
+                CoverData(
+                    fonds=archive.fonds or "",
+                    category=archive.category or "",
+                    title=cat.title,
+                    start=compact(cat.start) if cat.start else "",
+                    end=compact(cat.end) if cat.end else "",
+                    retention=archive.retention,
+                    pieces=present,
+                    pages=str(lay.content_pages),
+                    archive_no=cat.info.archive_no or "",
+                    file_no=cat.info.file_no or "",
+                    binder_name=name,
+                    draft="草稿" if self.draft else "",
+                )
+            ),
+            "archive_catalog": asdict(
+                CatalogData(
+                    binder_name=name,
+                    file_no=cat.info.file_no or "",
+                    rows=tuple(CatalogLine(**line) for line in catalog_lines(lay)),
+                )
+            ),
+            "archive_note": asdict(
+                NoteData(
+                    binder_name=name,
+                    pieces=present,
+                    pages=str(lay.content_pages),
+                    explanation=_explanation(cat, lay),
+                    filer=archive.filer or "",
+                    checker=archive.checker or "",
+                    note_date_cn=chinese(cat.note_date) if cat.note_date else "",
+                )
+            ),
+        }
+
+    def finish(self, stamp: str) -> BuildResult:
+        """Phase 3: assemble the binders, write the workbook, move everything into OUT."""
+        case = self.resolved.case
+        assert self.report is not None
+        written = []
+        for lay in self.layouts:
+            spec = lay.catalog.spec
+            part = f"part:{spec.name}:"
+            target = self.root / "final" / f"{spec.name}.pdf"
+            total = assemble(
+                lay,
+                cover=self.sources[part + "archive_cover"][0],
+                catalog_pdf=self.sources[part + "archive_catalog"][0],
+                note=self.sources[part + "archive_note"][0],
+                numbers=self.sources[part + "numbers"][0],
+                out=target,
+                title=f"{spec.title}：{lay.catalog.title}",
+                subject=case.case_id,
+                author=case.contractor.name if case.contractor else case.customer.name,
+                draft_mark=self.sources["draft-mark"][0] if self.draft else None,
+            )
+            written.append(
+                BinderOutput(spec.name, self.out / target.name, len(lay.pieces), lay.content_pages, total)
+            )
+        lines = [(lay.catalog.spec.name, catalog_lines(lay)) for lay in self.layouts]
+        write_catalogs(lines, self.root / "final" / "卷内目录.xlsx")
+        (self.root / "docx").rename(self.root / "final" / "docx")
+        names = [*(f"{b.name}.pdf" for b in written), "卷内目录.xlsx", "docx"]
+        _publish(self.root / "final", self.out, names)
+        Manifest(stamp, names).write(self.out)
+        forms = tuple(self.out / "docx" / p.name for p in self.forms)
+        return BuildResult(
+            case.case_id, self.out, tuple(written), self.out / "卷内目录.xlsx", forms, self.report, self.draft
+        )
 
 
 def _explanation(cat: Catalog, lay: Layout) -> str:
@@ -155,60 +283,9 @@ def _explanation(cat: Catalog, lay: Layout) -> str:
     return "".join(parts) or "本卷文件齐全，无缺损。"
 
 
-def _archive_parts(resolved: Resolved, lay: Layout, work: _Work, draft: bool) -> dict[str, Path]:
-    cat, case = lay.catalog, resolved.case
-    name = cat.spec.title
-    lines = catalog_lines(lay)
-    present = len(cat.present)
-    archive = case.archive
-    contexts: dict[str, Any] = {
-        "archive_cover": CoverData(
-            fonds=archive.fonds or "",
-            category=archive.category or "",
-            title=cat.title,
-            start=compact(cat.start) if cat.start else "",
-            end=compact(cat.end) if cat.end else "",
-            retention=archive.retention,
-            pieces=str(present),
-            pages=str(lay.content_pages),
-            archive_no=cat.info.archive_no or "",
-            file_no=cat.info.file_no or "",
-            binder_name=name,
-            draft="草稿" if draft else "",
-        ),
-        "archive_catalog": CatalogData(
-            binder_name=name,
-            file_no=cat.info.file_no or "",
-            rows=tuple(CatalogLine(**line) for line in lines),
-        ),
-        "archive_note": NoteData(
-            binder_name=name,
-            pieces=str(present),
-            pages=str(lay.content_pages),
-            explanation=_explanation(cat, lay),
-            filer=archive.filer or "",
-            checker=archive.checker or "",
-            note_date_cn=chinese(cat.note_date) if cat.note_date else "",
-        ),
-    }
-    labels = {"archive_cover": "案卷封面", "archive_catalog": "卷内目录", "archive_note": "卷内备考表"}
-    out = {}
-    for key, model in contexts.items():
-        target = work.root / "docx" / f"{cat.spec.name}-{labels[key]}.docx"
-        render_docx(key, asdict(model), target, work.templates)
-        work.forms.append(target)
-        staged = work.name(".docx")
-        shutil.copyfile(target, staged)
-        work.batch.append(staged)
-        out[key] = staged
-    numbers = page_numbers_docx(max(lay.content_pages, 1), work.name(".docx"))
-    work.batch.append(numbers)
-    out["numbers"] = numbers
-    return out
-
-
 def _publish(stage: Path, out: Path, names: list[str]) -> None:
     """Move the staged outputs into OUT, replacing the previous ones only now."""
+    out.mkdir(parents=True, exist_ok=True)
     for name in names:
         src, dst = stage / name, out / name
         if src.is_dir():
@@ -224,6 +301,17 @@ def _publish(stage: Path, out: Path, names: list[str]) -> None:
             os.replace(src, dst)
 
 
+def run_phases(builds: list[CaseBuild], phase: str, cache: Cache, batch: Batch, workdir: Path) -> None:
+    """Convert the pending documents of every build with one LibreOffice run."""
+    docs = [d for b in builds for d in b.pending]
+    if not docs:
+        return
+    pdfs = convert_documents(docs, workdir / phase, cache, batch)
+    table = dict(zip(docs, pdfs, strict=True))
+    for b in builds:
+        b.take(table)
+
+
 def build(
     resolved: Resolved,
     out: Path,
@@ -231,80 +319,45 @@ def build(
     draft: bool = False,
     templates: Path | None = None,
     today: date | None = None,
-    converter: Converter = convert_batch,
+    converter: Batch = convert_batch,
+    cache: Cache | None = None,
 ) -> BuildResult:
     """Build both binders, the catalog workbook and the filled forms into ``out``.
 
     Without ``draft`` a case with errors builds nothing (CaseError). With it,
-    missing papers become 待补 pages and every page carries a 草稿 mark.
+    missing papers become 待补 pages and every page carries a 草稿 mark. With a
+    cache, a case whose inputs are unchanged since the last build into ``out``
+    is not built again (``unchanged``), and forms already converted are reused.
     """
-    report = validate(resolved, today=today)
-    if report.errors and not draft:
-        raise CaseError(resolved.case.source, report.errors)
+    cache = cache or Cache(None)
+    stamp = fingerprint(resolved, draft=draft, templates=templates)
+    if cache.enabled:
+        previous = Manifest.read(out)
+        if previous is not None and previous.stamp == stamp and previous.intact(out):
+            report = validate(resolved, today=today)
+            if not report.errors or draft:
+                return _unchanged(resolved, out, report, draft)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".paperwork-", dir=out) as tmp:
-        root = Path(tmp)
-        (root / "in").mkdir()
-        (root / "docx").mkdir()
-        (root / "final").mkdir()
-        work = _Work(root, templates, draft)
-        cats = catalogs(resolved)
-        used: set[str] = set()
-        for cat in cats:
-            for row in cat.rows:
-                key = _row_key(row)
-                if key not in work.pdfs:
-                    work.pdfs[key] = _prepare(resolved, row, work, used)
-        mark = draft_mark_docx(work.name(".docx")) if draft else None
-        if mark is not None:
-            work.batch.append(mark)
-            work.pdfs["draft-mark"] = (mark, None)
-        _convert_pending(work, converter)  # run 1
+        job = CaseBuild(resolved, out, Path(tmp) / "case", cache, draft, templates)
+        job.prepare(today)
+        run_phases([job], "run1", cache, converter, Path(tmp))
+        job.archive_parts()
+        run_phases([job], "run2", cache, converter, Path(tmp))
+        return job.finish(stamp)
 
-        layouts = []
-        for cat in cats:
-            sources = []
-            for row in cat.rows:
-                pdf, pages = work.pdfs[_row_key(row)]
-                assert pages is not None
-                sources.append((pdf, pages))
-            layouts.append(layout(cat, sources))
-        parts = [_archive_parts(resolved, lay, work, draft) for lay in layouts]
-        for i, p in enumerate(parts):
-            for key, path in p.items():
-                work.pdfs[f"part:{i}:{key}"] = (path, None)
-        _convert_pending(work, converter)  # run 2
 
-        case = resolved.case
-        written = []
-        for i, lay in enumerate(layouts):
-            spec = lay.catalog.spec
-            target = root / "final" / f"{spec.name}.pdf"
-            total = assemble(
-                lay,
-                cover=work.pdfs[f"part:{i}:archive_cover"][0],
-                catalog_pdf=work.pdfs[f"part:{i}:archive_catalog"][0],
-                note=work.pdfs[f"part:{i}:archive_note"][0],
-                numbers=work.pdfs[f"part:{i}:numbers"][0],
-                out=target,
-                title=f"{spec.title}：{lay.catalog.title}",
-                subject=case.case_id,
-                author=case.contractor.name if case.contractor else case.customer.name,
-                draft_mark=work.pdfs["draft-mark"][0] if draft else None,
-            )
-            written.append(
-                BinderOutput(spec.name, out / target.name, len(lay.pieces), lay.content_pages, total)
-            )
-        from paperwork.export import write_catalogs
-
-        write_catalogs(
-            [(lay.catalog.spec.name, catalog_lines(lay)) for lay in layouts], root / "final" / "卷内目录.xlsx"
-        )
-        (root / "docx").rename(root / "final" / "docx")
-        names = [*(f"{b.name}.pdf" for b in written), "卷内目录.xlsx", "docx"]
-        forms = tuple(out / "docx" / p.name for p in work.forms)
-        _publish(root / "final", out, names)
-    return BuildResult(case.case_id, out, tuple(written), out / "卷内目录.xlsx", forms, report, draft)
+def _unchanged(resolved: Resolved, out: Path, report: Report, draft: bool) -> BuildResult:
+    binders = []
+    for spec in resolved.bureau.binders:
+        path = out / f"{spec.name}.pdf"
+        pages = len(PdfReader(str(path)).pages)
+        binders.append(BinderOutput(spec.name, path, 0, 0, pages))
+    forms = tuple(sorted((out / "docx").glob("*.docx")))
+    case_id = resolved.case.case_id
+    return BuildResult(
+        case_id, out, tuple(binders), out / "卷内目录.xlsx", forms, report, draft, unchanged=True
+    )
 
 
 def render_form(
@@ -313,7 +366,7 @@ def render_form(
     out: Path,
     *,
     templates: Path | None = None,
-    converter: Converter = convert_batch,
+    converter: Batch = convert_batch,
 ) -> Path:
     """Fill one generated form of the case into ``out`` (.docx, or .pdf through LibreOffice)."""
     form = resolved.bureau.form_by_key(key)
@@ -323,7 +376,7 @@ def render_form(
     context = form_data(resolved, form.key, paper)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".paperwork-", dir=out.parent) as tmp:
-        docx = render_docx(form.key, context, Path(tmp) / f"{form.key}.docx", templates)
+        docx = render_cached(form.key, context, Path(tmp) / f"{form.key}.docx", templates, Cache(None))
         result = docx
         if out.suffix.lower() == ".pdf":
             (result,) = converter([docx], Path(tmp) / "pdf")

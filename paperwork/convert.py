@@ -45,6 +45,10 @@ _ALIASES = {
 }
 
 
+# Word bookmarks become named destinations: merged batches are cut at them (see conversion.py)
+_PDF_FILTER = 'pdf:writer_pdf_Export:{"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}'
+
+
 def find_soffice() -> Path:
     """The LibreOffice executable, or ConversionError saying what to install.
 
@@ -155,7 +159,7 @@ def convert_batch(files: list[Path], outdir: Path, *, timeout: float = 180.0) ->
                 "--nolockcheck",
                 "--nodefault",
                 "--convert-to",
-                "pdf:writer_pdf_Export",
+                _PDF_FILTER,
                 "--outdir",
                 str(outdir),
                 *(str(f) for f in pending),

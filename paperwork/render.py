@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import shutil
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -11,10 +13,11 @@ from typing import Any
 import jinja2
 from docxtpl import DocxTemplate
 
+from paperwork.cache import Cache, digest
 from paperwork.errors import TemplateError
 from paperwork.formdata import MODELS, template_fields
 
-__all__ = ["default_templates", "find_template", "render_docx", "template_variables"]
+__all__ = ["default_templates", "find_template", "render_cached", "render_docx", "template_variables"]
 
 
 def default_templates() -> Path:
@@ -48,13 +51,20 @@ def _environment() -> jinja2.Environment:
 
 
 def template_variables(path: Path) -> set[str]:
-    """The top-level variables a DOCX template uses."""
+    """The top-level variables a DOCX template uses (remembered per file version)."""
+    stat = path.stat()
+    return set(_variables(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=256)
+def _variables(path_text: str, _mtime: int, _size: int) -> frozenset[str]:
+    path = Path(path_text)
     try:
         tpl = DocxTemplate(str(path))
         names: set[str] = tpl.get_undeclared_template_variables(_environment())
     except Exception as exc:  # a broken DOCX or a Jinja syntax error in it
         raise TemplateError(f"模板 {path} 无法读取：{exc}") from None
-    return names
+    return frozenset(names)
 
 
 def render_docx(key: str, context: Mapping[str, Any], out: Path, folder: Path | None = None) -> Path:
@@ -78,4 +88,20 @@ def render_docx(key: str, context: Mapping[str, Any], out: Path, folder: Path | 
         raise TemplateError(f"模板 {path} 填写失败：{exc}") from None
     out.parent.mkdir(parents=True, exist_ok=True)
     tpl.save(str(out))
+    return out
+
+
+def render_cached(key: str, context: Mapping[str, Any], out: Path, folder: Path | None, cache: Cache) -> Path:
+    """Like :func:`render_docx`, but a form with the same template and values is filled once."""
+    if not cache.enabled:
+        return render_docx(key, context, out, folder)
+    path = find_template(key, folder)
+    stamp = digest("docx-v1", path.read_bytes(), dict(context))
+    hit = cache.get("docx", stamp, ".docx")
+    if hit is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(hit, out)
+        return out
+    render_docx(key, context, out, folder)
+    cache.put("docx", stamp, ".docx", out)
     return out

@@ -53,7 +53,8 @@ def docx_text(path: Path) -> str:
 def test_outputs_exist(demo_build: Path) -> None:
     for name in ("大本资料.pdf", "小本资料.pdf", "卷内目录.xlsx", "docx"):
         assert (demo_build / name).exists(), name
-    assert not [p for p in demo_build.iterdir() if p.name.startswith(".")]  # no staging left
+    hidden = [p.name for p in demo_build.iterdir() if p.name.startswith(".")]
+    assert hidden == [".paperwork"]  # the build manifest; no staging folder left
 
 
 @pytest.mark.parametrize("binder", ["大本资料", "小本资料"])

@@ -152,7 +152,13 @@ def test_build_binder_contract(runner: CliRunner, soffice: Path, tmp_path: Path)
     out = tmp_path / "out"
     result = runner.invoke(cli, ["build-binder", str(EXPANSION), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert {p.name for p in out.iterdir()} == {"大本资料.pdf", "小本资料.pdf", "卷内目录.xlsx", "docx"}
+    assert {p.name for p in out.iterdir()} == {
+        "大本资料.pdf",
+        "小本资料.pdf",
+        "卷内目录.xlsx",
+        "docx",
+        ".paperwork",
+    }
     from docx import Document
     from pypdf import PdfReader
 

@@ -1,0 +1,108 @@
+"""A content-addressed cache of filled forms and their PDFs.
+
+Keys are SHA-256 digests of what determines the result: for a filled DOCX the
+template's bytes and the form's values, for a PDF the DOCX's bytes and the
+converter's set-up. An entry is written atomically and checked when read; one
+that does not check out is deleted and made again, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+__all__ = ["Cache", "default_cache_dir", "digest", "file_digest"]
+
+
+def default_cache_dir() -> Path:
+    """``$PAPERWORK_CACHE``, else ``$XDG_CACHE_HOME/paperwork``, else ``~/.cache/paperwork``."""
+    if os.environ.get("PAPERWORK_CACHE"):
+        return Path(os.environ["PAPERWORK_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "paperwork"
+
+
+def digest(*parts: bytes | str | object) -> str:
+    """SHA-256 over the parts (text as UTF-8, other objects as canonical JSON)."""
+    h = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, bytes):
+            data = part
+        elif isinstance(part, str):
+            data = part.encode("utf-8")
+        else:
+            data = json.dumps(part, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class Cache:
+    """Files stored under their key; ``None`` as the folder turns caching off."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.folder is not None
+
+    def _path(self, kind: str, key: str, suffix: str) -> Path:
+        assert self.folder is not None
+        return self.folder / kind / key[:2] / f"{key}{suffix}"
+
+    def get(self, kind: str, key: str, suffix: str) -> Path | None:
+        """The cached file, or None (a missing or broken entry counts as a miss)."""
+        if self.folder is None:
+            return None
+        path = self._path(kind, key, suffix)
+        if path.is_file() and _sound(path, suffix):
+            self.hits += 1
+            return path
+        path.unlink(missing_ok=True)
+        self.misses += 1
+        return None
+
+    def put(self, kind: str, key: str, suffix: str, source: Path) -> Path:
+        """Store a copy of ``source`` under ``key``; returns the cached path (or source when off)."""
+        if self.folder is None:
+            return source
+        path = self._path(kind, key, suffix)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+            out.write(src.read())
+        os.replace(tmp, path)
+        return path
+
+
+def _sound(path: Path, suffix: str) -> bool:
+    """A quick check that a cached file is what it claims to be."""
+    try:
+        if path.stat().st_size == 0:
+            return False
+        if suffix == ".pdf":
+            return len(PdfReader(str(path)).pages) > 0
+        if suffix == ".docx":
+            with path.open("rb") as fh:
+                return fh.read(2) == b"PK"
+    except (OSError, PdfReadError, ValueError, KeyError):
+        return False
+    return True

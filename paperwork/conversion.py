@@ -1,0 +1,188 @@
+"""Converting a build's documents: cached, and merged so that LibreOffice opens few files.
+
+LibreOffice spends most of a small document's conversion on opening and
+laying out the file, not on its pages. Documents made from the same styles
+(our templates and stamps) are therefore put into one DOCX, each starting a new
+section with a bookmark; the PDF's named destinations then tell where each one
+begins, and the PDF is cut back into one file per document. DOCX files of other
+origins (a clerk's own attachment) are converted on their own, in the same run.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from docx import Document
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from pypdf import PdfReader, PdfWriter
+
+from paperwork.cache import Cache, digest
+from paperwork.convert import convert_batch
+
+__all__ = ["Batch", "convert_documents", "converter_salt"]
+
+Batch = Callable[[list[Path], Path], list[Path]]
+
+_MARK = "pwdoc"  # letters only: PDF names escape other characters
+_RELATIONSHIP_ATTRS = ("r:id", "r:embed", "r:link", "headerReference", "footerReference")
+
+
+def converter_salt() -> str:
+    """What, besides the DOCX, decides the PDF: bump when the conversion set-up changes."""
+    from paperwork.convert import _ALIASES
+
+    return digest("paperwork-conversion-v1", _ALIASES)
+
+
+def _style_key(path: Path) -> str | None:
+    """The styles a DOCX is made with, or None when it cannot be merged safely."""
+    with zipfile.ZipFile(path) as z:
+        body = z.read("word/document.xml").decode("utf-8", "replace")
+        if any(f"{attr}=" in body or f"<w:{attr}" in body for attr in _RELATIONSHIP_ATTRS):
+            return None
+        names = set(z.namelist())
+        if any(n.startswith(("word/header", "word/footer", "word/media")) for n in names):
+            return None
+        return digest(
+            z.read("word/styles.xml"), z.read("word/settings.xml") if "word/settings.xml" in names else b""
+        )
+
+
+def _merge(docs: list[Path], out: Path) -> Path:
+    merged = Document(str(docs[0]))
+    body = merged.element.body
+    for element in list(body):
+        body.remove(element)
+    for i, path in enumerate(docs):
+        parts = list(Document(str(path)).element.body)
+        section = parts[-1] if parts and parts[-1].tag == qn("w:sectPr") else OxmlElement("w:sectPr")
+        content = [copy.deepcopy(e) for e in parts if e is not section]
+        first = next((e for e in content if e.tag == qn("w:p")), None)
+        if first is None or content[0].tag != qn("w:p"):
+            first = OxmlElement("w:p")
+            content.insert(0, first)
+        start = OxmlElement("w:bookmarkStart")
+        start.set(qn("w:id"), str(900000 + i))
+        start.set(qn("w:name"), f"{_MARK}{i:05d}")
+        end = OxmlElement("w:bookmarkEnd")
+        end.set(qn("w:id"), str(900000 + i))
+        ppr = first.find(qn("w:pPr"))
+        if ppr is not None:
+            ppr.addnext(start)
+        else:
+            first.insert(0, start)
+        start.addnext(end)
+        for element in content:
+            body.append(element)
+        if i < len(docs) - 1:  # this document's page set-up ends with a section break
+            carrier = OxmlElement("w:p")
+            props = OxmlElement("w:pPr")
+            props.append(copy.deepcopy(section))
+            carrier.append(props)
+            body.append(carrier)
+        else:
+            body.append(copy.deepcopy(section))
+    merged.save(str(out))
+    return out
+
+
+def _split(pdf: Path, count: int, outdir: Path, stem: str) -> list[Path] | None:
+    reader = PdfReader(str(pdf))
+    starts: dict[int, int] = {}
+    for name, dest in reader.named_destinations.items():
+        label = str(name).lstrip("/")
+        if label.startswith(_MARK):
+            page = reader.get_destination_page_number(dest)
+            if page is not None:
+                starts[int(label[len(_MARK) :])] = page
+    if sorted(starts) != list(range(count)):
+        return None
+    bounds = [starts[i] for i in range(count)] + [len(reader.pages)]
+    if any(b >= e for b, e in itertools.pairwise(bounds)):
+        return None
+    out = []
+    for i in range(count):
+        writer = PdfWriter()
+        for page in range(bounds[i], bounds[i + 1]):
+            writer.add_page(reader.pages[page])
+        target = outdir / f"{stem}-{i:05d}.pdf"
+        with target.open("wb") as fh:
+            writer.write(fh)
+        out.append(target)
+    return out
+
+
+def convert_documents(
+    docs: list[Path], workdir: Path, cache: Cache, batch: Batch = convert_batch
+) -> list[Path]:
+    """PDFs for ``docs`` (in order): from the cache, else from one LibreOffice run."""
+    salt = converter_salt()
+    keys = [digest(salt, d.read_bytes()) for d in docs]
+    result: dict[int, Path] = {}
+    todo: list[int] = []
+    first_of: dict[str, int] = {}
+    copies: list[tuple[int, int]] = []
+    for i, key in enumerate(keys):
+        if key in first_of:  # the same document twice: convert it once
+            copies.append((i, first_of[key]))
+            continue
+        first_of[key] = i
+        hit = cache.get("pdf", key, ".pdf")
+        if hit is not None:
+            result[i] = hit
+        else:
+            todo.append(i)
+    if todo:
+        workdir.mkdir(parents=True, exist_ok=True)
+        groups: dict[str, list[int]] = {}
+        alone: list[int] = []
+        for i in todo:
+            style = _style_key(docs[i])
+            if style is None:
+                alone.append(i)
+            else:
+                groups.setdefault(style, []).append(i)
+        inputs: list[Path] = []
+        plan: list[tuple[str, list[int]]] = []
+        for n, members in enumerate(groups.values()):
+            if len(members) == 1:
+                alone.extend(members)
+                continue
+            merged = _merge([docs[i] for i in members], workdir / f"merged-{n:03d}.docx")
+            inputs.append(merged)
+            plan.append(("merged", members))
+        for i in alone:
+            staged = workdir / f"single-{i:05d}{docs[i].suffix}"
+            staged.write_bytes(docs[i].read_bytes())
+            inputs.append(staged)
+            plan.append(("single", [i]))
+        pdfs = batch(inputs, workdir / "pdf")
+        retry: list[int] = []
+        for (kind, members), pdf in zip(plan, pdfs, strict=True):
+            if kind == "single":
+                result[members[0]] = pdf
+                continue
+            pieces = _split(pdf, len(members), workdir / "pdf", pdf.stem)
+            if pieces is None:  # no usable bookmarks: convert these one by one
+                retry.extend(members)
+                continue
+            for i, piece in zip(members, pieces, strict=True):
+                result[i] = piece
+        if retry:
+            again: list[Path] = []
+            for i in retry:
+                path = workdir / f"retry-{i:05d}{docs[i].suffix}"
+                path.write_bytes(docs[i].read_bytes())
+                again.append(path)
+            for i, pdf in zip(retry, batch(again, workdir / "pdf-retry"), strict=True):
+                result[i] = pdf
+        for i in todo:
+            result[i] = cache.put("pdf", keys[i], ".pdf", result[i])
+    for i, original in copies:
+        result[i] = result[original]
+    return [result[i] for i in range(len(docs))]
