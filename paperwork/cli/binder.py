@@ -18,7 +18,8 @@ from paperwork.cli.common import (
     case_argument,
     cli,
 )
-from paperwork.errors import CaseError, PaperworkError
+from paperwork.cli.report import progress, summary_table
+from paperwork.errors import PaperworkError
 
 
 def _template_key(bureau: Bureau, name: str, *, archive_parts: bool) -> str:
@@ -43,42 +44,78 @@ templates_option = click.option(
 
 
 @cli.command("build-binder")
-@case_argument
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="输出目录。")
 @click.option("--draft", is_flag=True, help="有错误也装订：缺的资料用“待补”页代替，每页加“草稿”标记。")
+@click.option(
+    "--jobs", type=click.IntRange(min=1), default=None, help="同时运行的 LibreOffice 数（默认：CPU 核数）。"
+)
+@click.option(
+    "--cache", "cache_dir", type=click.Path(file_okay=False), help="缓存目录（默认 ~/.cache/paperwork）。"
+)
+@click.option("--no-cache", is_flag=True, help="不用缓存：每份表单都重新填写、转换。")
 @templates_option
 @bureau_option
 @_guard
 def build_binder_cmd(
-    case: str, out_dir: str, draft: bool, templates_dir: str | None, bureau_path: str | None
+    paths: tuple[str, ...],
+    out_dir: str,
+    draft: bool,
+    jobs: int | None,
+    cache_dir: str | None,
+    no_cache: bool,
+    templates_dir: str | None,
+    bureau_path: str | None,
 ) -> None:
-    """装订客服大本资料和小本资料（PDF），并输出卷内目录.xlsx 和填好的表单 docx/。"""
-    from paperwork.build import build
+    """装订客服大本资料和小本资料（PDF），并输出卷内目录.xlsx 和填好的表单 docx/。
 
-    resolved = _resolve(case, bureau_path)
-    try:
-        result = build(
-            resolved,
-            Path(out_dir),
-            draft=draft,
-            templates=Path(templates_dir) if templates_dir else None,
-        )
-    except CaseError as exc:
-        _print_findings(exc.findings, err=True)
+    PATHS 是案卷文件或目录（目录下每个 case.yaml 都是一个案卷）。只给一个案卷文件时直接写入 OUT，
+    否则每个案卷写入 OUT/<案卷编号>/。
+    """
+    from paperwork.batch import Options, build_many
+    from paperwork.cache import default_cache_dir
+    from paperwork.collection import find_cases
+
+    if cache_dir and no_cache:
+        raise click.UsageError("--cache 和 --no-cache 只能用一个")
+    if bureau_path:
+        _bureau(bureau_path)  # a broken --bureau file is a usage error
+    cases = find_cases(paths)
+    single = len(paths) == 1 and Path(paths[0]).is_file()
+    options = Options(
+        draft=draft,
+        templates=Path(templates_dir) if templates_dir else None,
+        cache=None if no_cache else Path(cache_dir) if cache_dir else default_cache_dir(),
+        bureau=Path(bureau_path) if bureau_path else None,
+    )
+    with progress(len(cases), quiet=single) as tick:
+        outcomes = build_many(cases, Path(out_dir), jobs=jobs, options=options, single=single, on_event=tick)
+    failed = [o for o in outcomes if not o.ok]
+    for outcome in outcomes:
+        shown = [f for f in outcome.findings if single or f.severity == "error"]
+        _print_findings(shown, err=not outcome.ok)
+    if single:
+        (outcome,) = outcomes
+        if outcome.ok and outcome.out is not None:
+            state = "未变，未重新装订" if outcome.status == "unchanged" else "已装订"
+            click.echo(
+                f"{outcome.case_id}：{state}，共 {outcome.pages or '—'} 页（{outcome.seconds:.1f} 秒）"
+            )
+            for name in ("大本资料.pdf", "小本资料.pdf", "卷内目录.xlsx", "docx/"):
+                click.echo(f"  {outcome.out / name}")
+    else:
+        summary_table(outcomes)
+    if draft and not failed:
+        click.echo(click.style("这是草稿：每页有“草稿”标记，不能归档。", fg="yellow"))
+    if failed:
+        for outcome in failed:
+            click.echo(f"✗ {outcome.case_id}（{outcome.path}）：{outcome.message}", err=True)
         click.echo(
-            f"✗ {case}：{len(exc.findings)} 个错误，未装订、未写出任何文件。"
-            "请改正后重试，或加 --draft 先出草稿。",
+            f"{len(failed)} 个案卷未装订：{'、'.join(o.case_id for o in failed)}。"
+            "请按上面的提示改正后重试，或加 --draft 先出草稿。",
             err=True,
         )
         sys.exit(EXIT_CASE)
-    _print_findings(result.report.findings)
-    for binder in result.binders:
-        click.echo(
-            f"{binder.path}：{binder.pieces} 件，正文 {binder.content_pages} 页，共 {binder.total_pages} 页"
-        )
-    click.echo(f"{result.catalog_xlsx}；填好的表单 {len(result.docx)} 份在 {Path(out_dir) / 'docx'}")
-    if draft:
-        click.echo(click.style("这是草稿：每页有“草稿”标记，不能归档。", fg="yellow"))
 
 
 @cli.command("render")
