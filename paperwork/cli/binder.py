@@ -97,10 +97,10 @@ def build_binder_cmd(
     if single:
         (outcome,) = outcomes
         if outcome.ok and outcome.out is not None:
-            state = "未变，未重新装订" if outcome.status == "unchanged" else "已装订"
-            click.echo(
-                f"{outcome.case_id}：{state}，共 {outcome.pages or '—'} 页（{outcome.seconds:.1f} 秒）"
-            )
+            if outcome.status == "unchanged":
+                click.echo(f"{outcome.case_id}：输入未变，沿用上次的装订结果（{outcome.seconds:.1f} 秒）")
+            else:
+                click.echo(f"{outcome.case_id}：已装订，共 {outcome.pages} 页（{outcome.seconds:.1f} 秒）")
             for name in ("大本资料.pdf", "小本资料.pdf", "卷内目录.xlsx", "docx/"):
                 click.echo(f"  {outcome.out / name}")
     else:
