@@ -8,8 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from pypdf import PageObject, PdfReader, PdfWriter, Transformation
+from pypdf import PageObject, PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    FloatObject,
+    IndirectObject,
+    NameObject,
+)
 
 from paperwork.catalog import Catalog, Row
 from paperwork.dates import compact
@@ -82,14 +91,64 @@ def catalog_lines(lay: Layout) -> list[dict[str, str]]:
     return out
 
 
-def _stamp(page: PageObject, overlay: PageObject) -> None:
-    """Lay an A4 overlay on a page so that their upper right corners meet."""
-    page.transfer_rotation_to_content()
-    box = page.mediabox
-    over = overlay.mediabox
-    dx = float(box.right) - float(over.right)
-    dy = float(box.top) - float(over.top)
-    page.merge_transformed_page(overlay, Transformation().translate(dx, dy))
+class _Overlays:
+    """Overlay pages turned into Form XObjects once, then placed on pages by reference.
+
+    Placing a form costs a resource entry and a few bytes of content per page;
+    pypdf's page merging would re-parse every page's content instead.
+    """
+
+    def __init__(self, writer: PdfWriter) -> None:
+        self.writer = writer
+        self.forms: dict[tuple[str, int], tuple[NameObject, IndirectObject, float, float]] = {}
+        self.wrap = (
+            writer._add_object(_stream(b"q\n")),
+            writer._add_object(_stream(b"\nQ\n")),
+        )
+
+    def form(
+        self, source: str, page: PageObject, index: int
+    ) -> tuple[NameObject, IndirectObject, float, float]:
+        key = (source, index)
+        if key not in self.forms:
+            contents = page.get_contents()  # a stream with no keys is falsy: test for None
+            xobject = _stream(contents.get_data() if contents is not None else b"")
+            box = page.mediabox
+            xobject.update(
+                {
+                    NameObject("/Type"): NameObject("/XObject"),
+                    NameObject("/Subtype"): NameObject("/Form"),
+                    NameObject("/BBox"): ArrayObject([FloatObject(float(v)) for v in box]),
+                    NameObject("/Resources"): page["/Resources"].clone(self.writer),
+                }
+            )
+            name = NameObject(f"/PwOverlay{len(self.forms)}")
+            self.forms[key] = (name, self.writer._add_object(xobject), float(box.right), float(box.top))
+        return self.forms[key]
+
+    def place(self, page: PageObject, form: tuple[NameObject, IndirectObject, float, float]) -> None:
+        """Put the form on the page so that their upper right corners meet."""
+        name, ref, right, top = form
+        if page.rotation:
+            page.transfer_rotation_to_content()
+        box = page.mediabox
+        dx, dy = float(box.right) - right, float(box.top) - top
+        resources = page.setdefault(NameObject("/Resources"), DictionaryObject()).get_object()
+        xobjects = resources.setdefault(NameObject("/XObject"), DictionaryObject()).get_object()
+        xobjects[name] = ref
+        draw = self.writer._add_object(_stream(f"q 1 0 0 1 {dx:.3f} {dy:.3f} cm {name} Do Q\n".encode()))
+        contents = page.get("/Contents")
+        existing: list[Any] = []
+        if contents is not None:
+            target = contents.get_object()
+            existing = list(target) if isinstance(target, ArrayObject) else [contents]
+        page[NameObject("/Contents")] = ArrayObject([self.wrap[0], *existing, self.wrap[1], draw])
+
+
+def _stream(data: bytes) -> DecodedStreamObject:
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    return stream
 
 
 def assemble(
@@ -107,8 +166,9 @@ def assemble(
 ) -> int:
     """Write the binder PDF; returns its total page count."""
     writer = PdfWriter()
+    overlays = _Overlays(writer)
     number_pages = PdfReader(str(numbers)).pages
-    mark = PdfReader(str(draft_mark)).pages[0] if draft_mark else None
+    mark = overlays.form("mark", PdfReader(str(draft_mark)).pages[0], 0) if draft_mark else None
 
     def add(path: Path, numbered_from: int | None = None) -> int:
         start = len(writer.pages)
@@ -116,9 +176,10 @@ def assemble(
         for i, page in enumerate(reader.pages):
             added = writer.add_page(page)
             if numbered_from is not None:
-                _stamp(added, number_pages[numbered_from - 1 + i])
+                n = numbered_from - 1 + i
+                overlays.place(added, overlays.form("numbers", number_pages[n], n))
             if mark is not None:
-                _stamp(added, mark)
+                overlays.place(added, mark)
         return start
 
     cover_at = add(cover)

@@ -8,7 +8,7 @@ default's whole.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from functools import cached_property
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -195,10 +195,15 @@ def _check(bureau: Bureau) -> None:
                 )
 
 
+@cache
+def _shipped() -> _File:
+    default = resources.files("paperwork").joinpath("data/bureau.yaml").read_text("utf-8")
+    return _read_file(default, "paperwork/data/bureau.yaml")[0]
+
+
 def load_bureau(*overrides: str | Path) -> Bureau:
     """The default bureau data, with each override file applied in turn."""
-    default = resources.files("paperwork").joinpath("data/bureau.yaml").read_text("utf-8")
-    base, _ = _read_file(default, "paperwork/data/bureau.yaml")
+    base = _shipped()
     sections = {f.name: getattr(base, f.name) for f in fields(_File)}
     sources = ["paperwork/data/bureau.yaml"]
     for path in overrides:

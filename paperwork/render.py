@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import shutil
 from collections.abc import Mapping
@@ -42,12 +43,46 @@ def find_template(key: str, folder: Path | None = None) -> Path:
     raise TemplateError(f"找不到模板 {key}.docx（在 {where} 中）；请放入该文件或去掉 --templates")
 
 
+class _Environment(jinja2.Environment):
+    """Compiles each distinct template text once: a batch fills the same forms many times."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            undefined=jinja2.StrictUndefined,
+            autoescape=True,
+            finalize=lambda value: "" if value is None else value,
+        )
+        self._compiled: dict[str, jinja2.Template] = {}
+
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> jinja2.Template:
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        key = hashlib.sha1(source.encode("utf-8")).hexdigest()
+        if key not in self._compiled:
+            if len(self._compiled) > 256:
+                self._compiled.clear()
+            self._compiled[key] = super().from_string(source)
+        return self._compiled[key]
+
+
+class _Template(DocxTemplate):  # type: ignore[misc]
+    """docxtpl's template with its XML clean-up remembered per template text."""
+
+    def patch_xml(self, src_xml: str) -> str:
+        return _patched(src_xml)
+
+
+@functools.lru_cache(maxsize=64)
+def _patched(src_xml: str) -> str:
+    return str(DocxTemplate.patch_xml(_PATCHER, src_xml))
+
+
+_PATCHER = DocxTemplate.__new__(DocxTemplate)
+
+
+@functools.cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        undefined=jinja2.StrictUndefined,
-        autoescape=True,
-        finalize=lambda value: "" if value is None else value,
-    )
+    return _Environment()
 
 
 def template_variables(path: Path) -> set[str]:
@@ -81,7 +116,7 @@ def render_docx(key: str, context: Mapping[str, Any], out: Path, folder: Path | 
             f"模板 {path} 使用了表单 {key} 没有的变量：{'、'.join(sorted(unknown))}；"
             f"可用的变量见 paperwork template-vars {key}"
         )
-    tpl = DocxTemplate(str(path))
+    tpl = _Template(str(path))
     try:
         tpl.render(dict(context), _environment(), autoescape=True)
     except jinja2.TemplateError as exc:
