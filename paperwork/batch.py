@@ -109,6 +109,7 @@ def _work(
                 tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=".paperwork-", dir=out)))
                 job = CaseBuild(resolved, out, tmp / "case", cache, options.draft, options.templates)
                 job.prepare(options.today)
+                job.archive_parts(guess=True)
                 jobs[path] = (job, stamp)
                 tell("prepared", case_id)
             except (PaperworkError, OSError) as exc:
@@ -124,13 +125,13 @@ def _work(
                     outcomes[path] = _failed(path, job.resolved.case.case_id, exc, started[path])
                     tell("failed", job.resolved.case.case_id)
                 jobs.clear()
-            if phase == "run1":
-                for path, (job, _) in list(jobs.items()):
-                    try:
-                        job.archive_parts()
-                    except (PaperworkError, OSError) as exc:
-                        outcomes[path] = _failed(path, job.resolved.case.case_id, exc, started[path])
-                        del jobs[path]
+            for path, (job, _) in list(jobs.items()):
+                try:
+                    if not job.confirm() and phase == "run1":
+                        job.archive_parts()  # a page guess was wrong: parts again in run 2
+                except (PaperworkError, OSError) as exc:
+                    outcomes[path] = _failed(path, job.resolved.case.case_id, exc, started[path])
+                    del jobs[path]
         for path, (job, stamp) in jobs.items():
             case_id = job.resolved.case.case_id
             try:

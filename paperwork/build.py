@@ -116,7 +116,7 @@ class CaseBuild:
     def _render(self, key: str, context: dict[str, Any], keep_as: Path | None) -> tuple[Path, int | None]:
         target = keep_as or self._name(".docx")
         render_cached(key, context, target, self.templates, self.cache)
-        if keep_as is not None:
+        if keep_as is not None and keep_as not in self.forms:
             self.forms.append(keep_as)
         return self._later(target)
 
@@ -174,16 +174,34 @@ class CaseBuild:
         if self.draft:
             self.sources["draft-mark"] = self._later(draft_mark_docx(self._name(".docx")))
 
-    def archive_parts(self) -> None:
-        """Phase 2: with every page counted, make the covers, catalogs, 备考表 and numbers."""
+    def _layouts(self, guess: bool) -> list[Layout]:
+        out = []
         for cat in catalogs(self.resolved):
             rows = []
             for row in cat.rows:
                 pdf, pages = self.sources[_row_key(row)]
-                assert pages is not None
+                if pages is None:
+                    assert guess, "every paper is counted before the archive parts"
+                    pages = 1  # our forms fit one page; confirm() checks after conversion
                 rows.append((pdf, pages))
-            lay = layout(cat, rows)
-            self.layouts.append(lay)
+            out.append(layout(cat, rows))
+        return out
+
+    def confirm(self) -> bool:
+        """After a run: lay the binders out with the real PDFs; False if a page guess was wrong."""
+        guessed = [p.pages for lay in self.layouts for p in lay.pieces]
+        self.layouts = self._layouts(guess=False)
+        return guessed == [p.pages for lay in self.layouts for p in lay.pieces]
+
+    def archive_parts(self, *, guess: bool = False) -> None:
+        """Make the covers, catalogs, 备考表 and numbers; with ``guess`` before the forms are counted.
+
+        Guessing one page per form lets the archive parts go through LibreOffice in the
+        same run as the forms; :meth:`confirm` tells whether they must be made again.
+        """
+        self.layouts = self._layouts(guess)
+        for lay in self.layouts:
+            cat = lay.catalog
             for key, context in self._part_contexts(lay).items():
                 keep = self.root / "docx" / f"{cat.spec.name}-{_PART_LABELS[key]}.docx"
                 self.sources[f"part:{cat.spec.name}:{key}"] = self._render(key, context, keep)
@@ -341,9 +359,12 @@ def build(
     with tempfile.TemporaryDirectory(prefix=".paperwork-", dir=out) as tmp:
         job = CaseBuild(resolved, out, Path(tmp) / "case", cache, draft, templates)
         job.prepare(today)
+        job.archive_parts(guess=True)
         run_phases([job], "run1", cache, converter, Path(tmp))
-        job.archive_parts()
-        run_phases([job], "run2", cache, converter, Path(tmp))
+        if not job.confirm():  # a form ran over one page: number again, convert the parts again
+            job.archive_parts()
+            run_phases([job], "run2", cache, converter, Path(tmp))
+            job.confirm()
         return job.finish(stamp)
 
 
