@@ -28,7 +28,18 @@ from paperwork.workcal import load_calendar
 FONT = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 PLACES = ["顺义", "昌平", "大兴", "通州", "房山", "怀柔", "平谷", "密云", "延庆", "门头沟"]
-TRADES = ["精密机械", "食品加工", "冷链物流", "电子科技", "新材料", "医药", "包装印刷", "汽车配件", "纺织", "建材"]
+TRADES = [
+    "精密机械",
+    "食品加工",
+    "冷链物流",
+    "电子科技",
+    "新材料",
+    "医药",
+    "包装印刷",
+    "汽车配件",
+    "纺织",
+    "建材",
+]
 SUFFIX = ["有限公司", "股份有限公司", "有限责任公司"]
 A4 = (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297))
 
@@ -88,14 +99,23 @@ def case_data(i: int, rng: random.Random) -> dict:
 
     docs: list[dict] = [
         {"title": "用电申请书", "date": (app - dt.timedelta(days=rng.randint(1, 5))).isoformat()},
-        {"title": "营业执照复印件", "date": f"{rng.randint(2008, 2022)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"},
+        {
+            "title": "营业执照复印件",
+            "date": f"{rng.randint(2008, 2022)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+        },
         {"title": "法人身份证复印件", "date": app.isoformat()},
     ]
     replies = 2 if rng.random() < 0.3 else 1
     for r in range(replies):
         apply = step(1, 3)
-        docs.append({"title": "供电方案答复单", "application_date": apply, "date": step(8, 25),
-                     "number": f"供电方案〔{app.year}〕{i}-{r + 1}号"})
+        docs.append(
+            {
+                "title": "供电方案答复单",
+                "application_date": apply,
+                "date": step(8, 25),
+                "number": f"供电方案〔{app.year}〕{i}-{r + 1}号",
+            }
+        )
     rounds = 2 if rng.random() < 0.4 else 1
     for r in range(1, rounds + 1):
         docs.append({"title": "受电工程图纸审核登记表", "round": r, "date": step(5, 15)})
@@ -103,27 +123,58 @@ def case_data(i: int, rng: random.Random) -> dict:
     docs.append({"title": "审图通知单", "date": step(1, 3)})
     if kind == "新装":
         docs.append({"title": "负控费发票", "date": step(3, 10), "number": f"No {rng.randint(10**7, 10**8)}"})
-    for cert in ["变压器合格证", "高低压柜合格证", "电缆合格证", "冷缩头合格证", "避雷器合格证", "互感器合格证", "真空断路器合格证"]:
+    for cert in [
+        "变压器合格证",
+        "高低压柜合格证",
+        "电缆合格证",
+        "冷缩头合格证",
+        "避雷器合格证",
+        "互感器合格证",
+        "真空断路器合格证",
+    ]:
         if kind == "新装" or rng.random() < 0.3:
             docs.append({"title": cert, "date": (app - dt.timedelta(days=rng.randint(0, 200))).isoformat()})
     docs.append({"title": "启动设备清单" if large else "证明", "date": step(1, 6)})
-    for title in ["保护定值单", "受电工程中间检查登记表", "受电工程中间检查结果通知单", "采集单", "设备编号单",
-                  "供用电合同", "预付费协议书", "受电工程竣工检查申请", "受电工程竣工验收登记表", "受电工程竣工验收单",
-                  "委托带电施工申请", "带电接火发票", "送(停)电工作任务单", "送(停)电任务现场工作单",
-                  "高压计量装置现场装拆工作单", "用户客户档案记录卡", "高压客户业扩报装服务意见卡"]:
+    for title in [
+        "保护定值单",
+        "受电工程中间检查登记表",
+        "受电工程中间检查结果通知单",
+        "采集单",
+        "设备编号单",
+        "供用电合同",
+        "预付费协议书",
+        "受电工程竣工检查申请",
+        "受电工程竣工验收登记表",
+        "受电工程竣工验收单",
+        "委托带电施工申请",
+        "带电接火发票",
+        "送(停)电工作任务单",
+        "送(停)电任务现场工作单",
+        "高压计量装置现场装拆工作单",
+        "用户客户档案记录卡",
+        "高压客户业扩报装服务意见卡",
+    ]:
         docs.append({"title": title, "date": step(1, 6)})
     docs.append({"title": "用户电工证", "date": f"{rng.randint(2015, 2022)}-06-01"})
-    equipment = [{"name": "空气压缩机", "power_kw": 132 if large else 75, "quantity": rng.randint(1, 3)},
-                 {"name": "加工中心", "power_kw": rng.choice([22, 30, 45]), "quantity": rng.randint(2, 8)}]
+    equipment = [
+        {"name": "空气压缩机", "power_kw": 132 if large else 75, "quantity": rng.randint(1, 3)},
+        {"name": "加工中心", "power_kw": rng.choice([22, 30, 45]), "quantity": rng.randint(2, 8)},
+    ]
     return {
         "case_id": f"SY-{app.year}-{i:04d}",
         "kind": kind,
         "application_date": app.isoformat(),
-        "customer": {"name": name, "address": f"北京市{rng.choice(PLACES)}区工业园 {rng.randint(1, 99)} 号",
-                     "legal_rep": rng.choice(SURNAMES) + "建国", "agent": {"name": rng.choice(SURNAMES) + "敏"}},
+        "customer": {
+            "name": name,
+            "address": f"北京市{rng.choice(PLACES)}区工业园 {rng.randint(1, 99)} 号",
+            "legal_rep": rng.choice(SURNAMES) + "建国",
+            "agent": {"name": rng.choice(SURNAMES) + "敏"},
+        },
         "contractor": {"name": "北京华电安装工程有限公司", "contact": "张敏"},
-        "capacity": {"requested_kva": rng.choice([400, 630, 800, 1250, 1600, 2000]),
-                     "existing_kva": 0 if kind == "新装" else rng.choice([200, 315, 400])},
+        "capacity": {
+            "requested_kva": rng.choice([400, 630, 800, 1250, 1600, 2000]),
+            "existing_kva": 0 if kind == "新装" else rng.choice([200, 315, 400]),
+        },
         "equipment": equipment,
         "archive": {"fonds": "国网北京市电力公司顺义供电公司", "filer": "张敏", "checker": "刘强"},
         "documents": docs,

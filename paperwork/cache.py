@@ -12,12 +12,13 @@ import hashlib
 import json
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-__all__ = ["Cache", "default_cache_dir", "digest", "file_digest"]
+__all__ = ["Cache", "default_cache_dir", "digest", "document_digest", "file_digest"]
 
 
 def default_cache_dir() -> Path:
@@ -50,6 +51,23 @@ def file_digest(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def document_digest(path: Path) -> str:
+    """SHA-256 of what a DOCX holds: each part's name and bytes, not the zip's timestamps.
+
+    python-docx stamps zip entries with the time of saving, so two saves of the
+    same document differ as files; their parts do not. Other files: their bytes.
+    """
+    try:
+        with zipfile.ZipFile(path) as z:
+            h = hashlib.sha256()
+            for name in sorted(z.namelist()):
+                h.update(name.encode("utf-8") + b"\0")
+                h.update(hashlib.sha256(z.read(name)).digest())
+            return h.hexdigest()
+    except zipfile.BadZipFile:
+        return file_digest(path)
 
 
 class Cache:

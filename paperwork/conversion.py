@@ -23,7 +23,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 from pypdf import PdfReader, PdfWriter
 
-from paperwork.cache import Cache, digest
+from paperwork.cache import Cache, digest, document_digest
 from paperwork.convert import convert_batch
 
 __all__ = ["Batch", "convert_documents", "converter_salt"]
@@ -132,7 +132,7 @@ def convert_documents(
 ) -> list[Path]:
     """PDFs for ``docs`` (in order): from the cache, else from one LibreOffice run."""
     salt = converter_salt()
-    keys = [digest(salt, d.read_bytes()) for d in docs]
+    keys = [digest(salt, document_digest(d)) for d in docs]
     result: dict[int, Path] = {}
     todo: list[int] = []
     first_of: dict[str, int] = {}

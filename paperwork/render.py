@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 from docxtpl import DocxTemplate
 
-from paperwork.cache import Cache, digest
+from paperwork.cache import Cache, digest, document_digest
 from paperwork.errors import TemplateError
 from paperwork.formdata import MODELS, template_fields
 
@@ -131,7 +131,7 @@ def render_cached(key: str, context: Mapping[str, Any], out: Path, folder: Path 
     if not cache.enabled:
         return render_docx(key, context, out, folder)
     path = find_template(key, folder)
-    stamp = digest("docx-v1", path.read_bytes(), dict(context))
+    stamp = digest("docx-v1", document_digest(path), dict(context))
     hit = cache.get("docx", stamp, ".docx")
     if hit is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ same embedded CJK fonts as the forms.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from docx import Document
@@ -17,6 +18,8 @@ from docx.shared import Mm, Pt, RGBColor
 
 __all__ = ["draft_mark_docx", "page_numbers_docx", "placeholder_docx"]
 
+_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
 
 def _document(top: float = 20, right: float = 25) -> DocxDocument:
     doc = Document()
@@ -25,6 +28,12 @@ def _document(top: float = 20, right: float = 25) -> DocxDocument:
     section.left_margin, section.right_margin = Mm(25), Mm(right)
     section.top_margin, section.bottom_margin = Mm(top), Mm(15)
     section.header_distance = Mm(5)
+    # fixed document properties: the same stamp gives the same bytes, so the cache finds it
+    props = doc.core_properties
+    props.created = props.modified = _EPOCH
+    props.last_printed = _EPOCH
+    props.revision = 1
+    props.author = props.last_modified_by = "paperwork"
     return doc
 
 
