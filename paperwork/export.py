@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = ["CATALOG_HEADER", "style_sheet", "write_catalogs"]
@@ -16,18 +16,43 @@ _WIDTHS = (6, 24, 28, 40, 11, 9, 14)
 _THIN = Side(style="thin", color="808080")
 
 
+def _named(wb: Workbook, name: str, **parts: object) -> str:
+    """Register a named style once per workbook (cheaper than styling cell by cell)."""
+    if name not in wb.named_styles:
+        style = NamedStyle(name=name)
+        for key, value in parts.items():
+            setattr(style, key, value)
+        wb.add_named_style(style)
+    return name
+
+
 def style_sheet(ws: Worksheet, widths: tuple[int, ...], *, landscape: bool = True) -> None:
     """Header bold on grey, thin rules, column widths, frozen header, A4 print set-up."""
-    head_fill = PatternFill("solid", fgColor="D9D9D9")
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = head_fill
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    wb = ws.parent
+    border = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+    head = _named(
+        wb,
+        "pw-head",
+        font=Font(bold=True),
+        fill=PatternFill("solid", fgColor="D9D9D9"),
+        alignment=Alignment(horizontal="center", vertical="center", wrap_text=True),
+        border=border,
+    )
+    body = _named(wb, "pw-body", alignment=Alignment(vertical="center", wrap_text=True), border=border)
+    text = _named(
+        wb,
+        "pw-text",
+        alignment=Alignment(vertical="center", wrap_text=True),
+        border=border,
+        number_format="@",
+    )
     for row in ws.iter_rows():
         for cell in row:
-            cell.border = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-            if cell.row > 1:
-                cell.alignment = Alignment(vertical="center", wrap_text=True)
+            if cell.row == 1:
+                cell.style = head
+            else:
+                # a cell already set to text keeps that format (catalog dates stay 8-digit text)
+                cell.style = text if cell.number_format == "@" else body
     for i, width in enumerate(widths, 1):
         ws.column_dimensions[ws.cell(1, i).column_letter].width = width
     ws.freeze_panes = "A2"

@@ -77,6 +77,7 @@ def write_ledger(entries: list[CaseEntry], out: Path) -> Path:
     head += ["超期步骤", "缺少资料", "错误数", "警告数", "错误与说明"]
     ws.append(head)
     overdue_cells = []
+    failed_rows: list[int] = []
     for entry in entries:
         report, line = entry.report, entry.timeline
         if report is None or line is None:
@@ -84,8 +85,7 @@ def write_ledger(entries: list[CaseEntry], out: Path) -> Path:
             row += [""] * (3 * len(steps))
             row += ["", "", len([f for f in entry.findings if f.severity == "error"]) or 1, 0, entry.failure]
             ws.append(row)
-            for cell in ws[ws.max_row]:
-                cell.fill = _FAILED
+            failed_rows.append(ws.max_row)
             continue
         case = report.case
         row = [
@@ -119,12 +119,15 @@ def write_ledger(entries: list[CaseEntry], out: Path) -> Path:
             "\n".join(f.message for f in report.errors),
         ]
         ws.append(row)
+    widths = (16, 26, 8, 12, 12, *([12, 12, 10] * len(steps)), 18, 30, 8, 8, 60)
+    style_sheet(ws, widths)
+    for r in failed_rows:
+        for cell in ws[r]:
+            cell.fill = _FAILED
     for r, c in overdue_cells:
         ws.cell(r, c).fill = _OVERDUE
         ws.cell(r, c).font = Font(bold=True, color="9C0006")
         ws.cell(r, 1).fill = _OVERDUE
-    widths = (16, 26, 8, 12, 12, *([12, 12, 10] * len(steps)), 18, 30, 8, 8, 60)
-    style_sheet(ws, widths)
     ws.auto_filter.ref = ws.dimensions
 
     fs = wb.create_sheet(FINDINGS_SHEET)
