@@ -18,6 +18,7 @@ demo: setup
 	$(PYTHON) -m paperwork build-binder fixtures/demo/case.yaml -o $(OUT)
 
 bench: setup
+	$(PYTHON) bench/scale_bench.py
 	$(PYTHON) bench/convert_bench.py
 
 lint:
