@@ -16,7 +16,7 @@ from typing import Literal
 from paperwork.errors import ConfigError
 from paperwork.forms import Form
 from paperwork.reader import read
-from paperwork.yamlfile import Parsed, parse_yaml
+from paperwork.yamlfile import Parsed, parse_yaml, read_text
 
 __all__ = ["BinderEntry", "BinderPart", "BinderSpec", "Bureau", "OrderRule", "Step", "load_bureau"]
 
@@ -208,11 +208,7 @@ def load_bureau(*overrides: str | Path) -> Bureau:
     sources = ["paperwork/data/bureau.yaml"]
     for path in overrides:
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"局方数据文件 {path} 打不开：{exc.strerror}；请检查路径") from None
-        extra, given = _read_file(text, str(path))
+        extra, given = _read_file(read_text(path, "局方数据文件"), str(path))
         sections["forms"] = _merge_forms(sections["forms"], extra.forms)
         for name in ("steps", "order", "binders"):
             if name in given:

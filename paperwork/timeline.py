@@ -17,7 +17,7 @@ from paperwork.errors import ConfigError
 from paperwork.papers import Resolved
 from paperwork.reader import read
 from paperwork.workcal import WorkCalendar
-from paperwork.yamlfile import Parsed, parse_yaml
+from paperwork.yamlfile import Parsed, parse_yaml, read_text
 
 __all__ = [
     "DEFAULT_REGIME",
@@ -142,17 +142,17 @@ def _read(text: str, source: str) -> tuple[Regime, ...]:
     return record.regimes
 
 
+def regimes_in(path: str | Path) -> tuple[Regime, ...]:
+    """The regimes a user's file defines, in its order."""
+    return _read(read_text(Path(path), "时限文件"), str(path))
+
+
 def load_regimes(*files: str | Path) -> dict[str, Regime]:
     """The shipped regimes, plus those of each user file (same name: replaced)."""
     text = resources.files("paperwork").joinpath("data/regimes.yaml").read_text("utf-8")
     regimes = {r.name: r for r in _read(text, "paperwork/data/regimes.yaml")}
     for file in files:
-        path = Path(file)
-        try:
-            body = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"时限文件 {path} 打不开：{exc.strerror}") from None
-        regimes.update({r.name: r for r in _read(body, str(path))})
+        regimes.update({r.name: r for r in regimes_in(file)})
     return regimes
 
 

@@ -20,8 +20,8 @@ import chinese_calendar
 from dateutil.rrule import DAILY, rrule
 
 from paperwork.dates import DateFormatError, parse_date
-from paperwork.errors import ConfigError, PaperworkError
-from paperwork.yamlfile import parse_yaml
+from paperwork.errors import CaseError, ConfigError
+from paperwork.yamlfile import parse_yaml, read_text
 
 __all__ = ["HOLIDAY_NAMES", "WorkCalendar", "load_calendar"]
 
@@ -133,8 +133,8 @@ def load_calendar(*files: str | Path) -> WorkCalendar:
     for file in files:
         path = Path(file)
         try:
-            data = parse_yaml(path.read_text(encoding="utf-8"), str(path)).data or {}
-        except (OSError, PaperworkError) as exc:
+            data = parse_yaml(read_text(path, "日历文件"), str(path)).data or {}
+        except CaseError as exc:
             raise ConfigError(f"日历文件 {path} 无法读取：{exc}") from None
         if not isinstance(data, dict):
             raise ConfigError(f"日历文件 {path} 应包含 workdays 和/或 holidays")

@@ -15,7 +15,7 @@ import yaml
 from paperwork.errors import CaseError
 from paperwork.finding import Finding, error
 
-__all__ = ["Parsed", "parse_yaml", "read_yaml"]
+__all__ = ["Parsed", "parse_yaml", "read_text", "read_yaml"]
 
 # libyaml's composer is many times faster and gives the same nodes and marks
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -108,6 +108,17 @@ def parse_yaml(text: str, source: str) -> Parsed:
     walker = _Walker(source)
     data = walker.walk(node, "")
     return Parsed(data, walker.lines, tuple(walker.duplicates))
+
+
+def read_text(path: Path, what: str) -> str:
+    """A user's data file as UTF-8 text; ConfigError naming ``what`` and the path if unreadable."""
+    from paperwork.errors import ConfigError
+
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "不是 UTF-8 文本"
+        raise ConfigError(f"{what} {path} 打不开：{reason}；请检查路径和编码") from None
 
 
 def read_yaml(path: Path) -> Parsed:

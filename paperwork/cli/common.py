@@ -148,20 +148,15 @@ today_option = click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="
 
 
 def _regime(value: str | None) -> Any:
-    from paperwork.timeline import DEFAULT_REGIME, load_regimes
+    from paperwork.timeline import DEFAULT_REGIME, load_regimes, regimes_in
 
     if value and Path(value).suffix.lower() in {".yaml", ".yml"}:
         if not Path(value).is_file():
             raise click.BadParameter(f"时限文件 {value} 不存在", param_hint="--regime")
-        regimes = load_regimes(value)
-        own = load_regimes(value).keys() - load_regimes().keys()
-        name = next(iter(own), None)
-        if name is None:  # the file redefines a shipped regime: take its first
-            import yaml as _yaml
-
-            data = _yaml.safe_load(Path(value).read_text(encoding="utf-8")) or {}
-            name = str(((data.get("regimes") or [{}])[0]).get("name", DEFAULT_REGIME))
-        return regimes[name]
+        own = regimes_in(value)
+        if not own:
+            raise click.BadParameter(f"时限文件 {value} 中没有任何时限制度", param_hint="--regime")
+        return own[0]  # a file given as the regime: its first one
     regimes = load_regimes()
     name = value or DEFAULT_REGIME
     if name not in regimes:
