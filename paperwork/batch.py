@@ -31,6 +31,7 @@ from paperwork.convert import convert_batch
 from paperwork.errors import CaseError, PaperworkError
 from paperwork.finding import Finding
 from paperwork.manifest import Manifest, fingerprint
+from paperwork.pages import release
 from paperwork.papers import resolve
 
 __all__ = ["CaseOutcome", "Event", "Options", "build_many"]
@@ -88,6 +89,7 @@ def _work(
     outcomes: dict[Path, CaseOutcome] = {}
     jobs: dict[Path, tuple[CaseBuild, str]] = {}
     with contextlib.ExitStack() as stack:
+        stack.callback(release)  # let go of the merged PDFs when the chunk is done
         for path, out in items:
             started[path] = time.monotonic()
             case_id = path.parent.name

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pypdf import PageObject, PdfReader, PdfWriter
+from pypdf import PageObject, PdfWriter
 from pypdf.generic import (
     ArrayObject,
     DecodedStreamObject,
@@ -22,6 +22,7 @@ from pypdf.generic import (
 
 from paperwork.catalog import Catalog, Row
 from paperwork.dates import compact
+from paperwork.pages import pages_of
 
 __all__ = ["Layout", "Piece", "assemble", "catalog_lines", "layout", "page_label"]
 
@@ -167,13 +168,12 @@ def assemble(
     """Write the binder PDF; returns its total page count."""
     writer = PdfWriter()
     overlays = _Overlays(writer)
-    number_pages = PdfReader(str(numbers)).pages
-    mark = overlays.form("mark", PdfReader(str(draft_mark)).pages[0], 0) if draft_mark else None
+    number_pages = pages_of(numbers)
+    mark = overlays.form("mark", pages_of(draft_mark)[0], 0) if draft_mark else None
 
     def add(path: Path, numbered_from: int | None = None) -> int:
         start = len(writer.pages)
-        reader = PdfReader(str(path))
-        for i, page in enumerate(reader.pages):
+        for i, page in enumerate(pages_of(path)):
             added = writer.add_page(page)
             if numbered_from is not None:
                 n = numbered_from - 1 + i

@@ -31,6 +31,7 @@ from paperwork.errors import CaseError
 from paperwork.export import write_catalogs
 from paperwork.formdata import CatalogData, CatalogLine, CoverData, NoteData, form_data
 from paperwork.manifest import Manifest, fingerprint
+from paperwork.pages import page_count, release
 from paperwork.papers import Paper, Resolved
 from paperwork.render import render_cached
 from paperwork.stamps import draft_mark_docx, page_numbers_docx, placeholder_docx
@@ -155,7 +156,7 @@ class CaseBuild:
         for key, (path, pages) in list(self.sources.items()):
             if pages is None and path in pdfs:
                 pdf = pdfs[path]
-                self.sources[key] = (pdf, len(PdfReader(str(pdf)).pages))
+                self.sources[key] = (pdf, page_count(pdf))
         self.pending.clear()
 
     # -- phases --------------------------------------------------------------------------------
@@ -357,15 +358,18 @@ def build(
                 return _unchanged(resolved, out, report, draft)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".paperwork-", dir=out) as tmp:
-        job = CaseBuild(resolved, out, Path(tmp) / "case", cache, draft, templates)
-        job.prepare(today)
-        job.archive_parts(guess=True)
-        run_phases([job], "run1", cache, converter, Path(tmp))
-        if not job.confirm():  # a form ran over one page: number again, convert the parts again
-            job.archive_parts()
-            run_phases([job], "run2", cache, converter, Path(tmp))
-            job.confirm()
-        return job.finish(stamp)
+        try:
+            job = CaseBuild(resolved, out, Path(tmp) / "case", cache, draft, templates)
+            job.prepare(today)
+            job.archive_parts(guess=True)
+            run_phases([job], "run1", cache, converter, Path(tmp))
+            if not job.confirm():  # a form ran over one page: number again, convert the parts again
+                job.archive_parts()
+                run_phases([job], "run2", cache, converter, Path(tmp))
+                job.confirm()
+            return job.finish(stamp)
+        finally:
+            release()
 
 
 def _unchanged(resolved: Resolved, out: Path, report: Report, draft: bool) -> BuildResult:

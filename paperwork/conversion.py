@@ -25,6 +25,7 @@ from pypdf import PdfReader, PdfWriter
 
 from paperwork.cache import Cache, digest, document_digest
 from paperwork.convert import convert_batch
+from paperwork.pages import move_slice, remember_slice
 
 __all__ = ["Batch", "convert_documents", "converter_salt"]
 
@@ -123,6 +124,7 @@ def _split(pdf: Path, count: int, outdir: Path, stem: str) -> list[Path] | None:
         target = outdir / f"{stem}-{i:05d}.pdf"
         with target.open("wb") as fh:
             writer.write(fh)
+        remember_slice(target, pdf, bounds[i], bounds[i + 1])
         out.append(target)
     return out
 
@@ -192,7 +194,10 @@ def convert_documents(
             for i, pdf in zip(retry, batch(again, workdir / "pdf-retry"), strict=True):
                 result[i] = pdf
         for i in todo:
-            result[i] = cache.put("pdf", keys[i], ".pdf", result[i])
+            stored = cache.put("pdf", keys[i], ".pdf", result[i])
+            if stored != result[i]:
+                move_slice(result[i], stored)
+            result[i] = stored
     for i, original in copies:
         result[i] = result[original]
     return [result[i] for i in range(len(docs))]
