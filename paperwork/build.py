@@ -13,23 +13,23 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
 
+from paperwork.archive import part_contexts
 from paperwork.attachment import check_office, check_pdf, image_to_pdf, kind_of
 from paperwork.binder import Layout, assemble, catalog_lines, layout
 from paperwork.cache import Cache
-from paperwork.catalog import Catalog, Row, catalogs
+from paperwork.catalog import Row, catalogs
 from paperwork.conversion import Batch, convert_documents
 from paperwork.convert import convert_batch
-from paperwork.dates import chinese, compact
 from paperwork.errors import CaseError
 from paperwork.export import write_catalogs
-from paperwork.formdata import CatalogData, CatalogLine, CoverData, NoteData, form_data
+from paperwork.formdata import form_data
 from paperwork.manifest import Manifest, fingerprint
 from paperwork.pages import page_count, release
 from paperwork.papers import Paper, Resolved
@@ -203,7 +203,7 @@ class CaseBuild:
         self.layouts = self._layouts(guess)
         for lay in self.layouts:
             cat = lay.catalog
-            for key, context in self._part_contexts(lay).items():
+            for key, context in part_contexts(lay, self.resolved.case.archive, draft=self.draft).items():
                 keep = self.root / "docx" / f"{cat.spec.name}-{_PART_LABELS[key]}.docx"
                 self.sources[f"part:{cat.spec.name}:{key}"] = self._render(key, context, keep)
             size = _numbers_size(lay.content_pages)
@@ -212,47 +212,6 @@ class CaseBuild:
                 page_numbers_docx(size, numbers)
             self.sources[f"part:{cat.spec.name}:numbers"] = self._later(numbers)
         self.pending = list(dict.fromkeys(self.pending))
-
-    def _part_contexts(self, lay: Layout) -> dict[str, dict[str, Any]]:
-        cat, archive = lay.catalog, self.resolved.case.archive
-        present = str(len(cat.present))
-        name = cat.spec.title
-        return {
-            "archive_cover": asdict(
-                CoverData(
-                    fonds=archive.fonds or "",
-                    category=archive.category or "",
-                    title=cat.title,
-                    start=compact(cat.start) if cat.start else "",
-                    end=compact(cat.end) if cat.end else "",
-                    retention=archive.retention,
-                    pieces=present,
-                    pages=str(lay.content_pages),
-                    archive_no=cat.info.archive_no or "",
-                    file_no=cat.info.file_no or "",
-                    binder_name=name,
-                    draft="草稿" if self.draft else "",
-                )
-            ),
-            "archive_catalog": asdict(
-                CatalogData(
-                    binder_name=name,
-                    file_no=cat.info.file_no or "",
-                    rows=tuple(CatalogLine(**line) for line in catalog_lines(lay)),
-                )
-            ),
-            "archive_note": asdict(
-                NoteData(
-                    binder_name=name,
-                    pieces=present,
-                    pages=str(lay.content_pages),
-                    explanation=_explanation(cat, lay),
-                    filer=archive.filer or "",
-                    checker=archive.checker or "",
-                    note_date_cn=chinese(cat.note_date) if cat.note_date else "",
-                )
-            ),
-        }
 
     def finish(self, stamp: str) -> BuildResult:
         """Phase 3: assemble the binders, write the workbook, move everything into OUT."""
@@ -288,18 +247,6 @@ class CaseBuild:
         return BuildResult(
             case.case_id, self.out, tuple(written), self.out / "卷内目录.xlsx", forms, self.report, self.draft
         )
-
-
-def _explanation(cat: Catalog, lay: Layout) -> str:
-    parts = []
-    copies = [p.row.label for p in lay.pieces if "复印件" in p.row.label]
-    if copies:
-        parts.append(f"其中复印件 {len(copies)} 件（{'、'.join(copies)}）。")
-    if cat.missing:
-        parts.append(f"待补 {len(cat.missing)} 件：{'、'.join(r.label for r in cat.missing)}。")
-    if cat.info.note:
-        parts.append(cat.info.note)
-    return "".join(parts) or "本卷文件齐全，无缺损。"
 
 
 def _publish(stage: Path, out: Path, names: list[str]) -> None:

@@ -71,6 +71,8 @@ def timeline_chart(line: Timeline, title: str, out: Path) -> Path:
     ax.set_xlim(left, right + (right - left) * 0.25)
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(str(out))
+    tmp = out.with_name(f".{out.name}.part")
+    fig.savefig(str(tmp), format="png")
     plt.close(fig)
+    tmp.replace(out)  # a failed drawing never leaves half a picture
     return out
