@@ -16,6 +16,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from paperwork.docxfile import slim_docx
+
 __all__ = ["draft_mark_docx", "page_numbers_docx", "placeholder_docx"]
 
 _EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -59,7 +61,7 @@ def page_numbers_docx(count: int, out: Path) -> Path:
         p.paragraph_format.page_break_before = i > 1
         _run(p, str(i), 12)
     doc.save(str(out))
-    return out
+    return slim_docx(out)
 
 
 def placeholder_docx(heading: str, detail: str, out: Path) -> Path:
@@ -73,7 +75,7 @@ def placeholder_docx(heading: str, detail: str, out: Path) -> Path:
     q.paragraph_format.space_before = Pt(24)
     _run(q, detail, 12, RGBColor(0x55, 0x55, 0x55))
     doc.save(str(out))
-    return out
+    return slim_docx(out)
 
 
 def draft_mark_docx(out: Path) -> Path:
@@ -92,4 +94,4 @@ def draft_mark_docx(out: Path) -> Path:
     p._p.get_or_add_pPr().append(border)
     p.paragraph_format.right_indent = Mm(140)
     doc.save(str(out))
-    return out
+    return slim_docx(out)
