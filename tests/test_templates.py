@@ -141,3 +141,31 @@ def test_template_copy_in_a_user_folder_is_found_first(tmp_path: Path) -> None:
     assert find_template("archive_cover", own) == default_templates() / "archive_cover.docx"
     with pytest.raises(TemplateError, match="没有名为"):
         find_template("nope", own)
+
+
+def test_templates_are_slim_and_still_open() -> None:
+    import zipfile
+
+    for key in MODELS:
+        path = default_templates() / f"{key}.docx"
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            assert "word/stylesWithEffects.xml" not in names
+            assert len(z.read("word/styles.xml")) < 20_000
+        doc = Document(str(path))
+        assert {"Normal", "TableGrid"} <= {s.style_id for s in doc.styles}
+
+
+def test_slimming_keeps_the_text_and_the_styles_in_use(tmp_path: Path) -> None:
+    from paperwork.docxfile import slim_docx
+
+    doc = Document()
+    doc.add_paragraph("标题文字", style="Heading 1")
+    doc.add_paragraph("正文：宏达精密机械有限公司")
+    path = tmp_path / "x.docx"
+    doc.save(str(path))
+    slim_docx(path)
+    again = Document(str(path))
+    assert [p.text for p in again.paragraphs] == ["标题文字", "正文：宏达精密机械有限公司"]
+    assert again.paragraphs[0].style.name == "Heading 1"
+    assert len(list(again.styles)) < 20
