@@ -165,6 +165,14 @@ def grid(
     return table
 
 
+def repeat_header(table: Table) -> None:
+    """Print the table's first row again at the top of every page it runs onto."""
+    tr_pr = table.rows[0]._tr.get_or_add_trPr()
+    flag = OxmlElement("w:tblHeader")
+    flag.set(qn("w:val"), "true")
+    tr_pr.append(flag)
+
+
 def signature(doc: DocumentObject, who: str, date_var: str = "{{ date_cn }}") -> None:
     para(doc, who, align="right", before=18)
     para(doc, "（盖章）", align="right", before=6)
@@ -413,7 +421,7 @@ def startup_equipment_list() -> DocumentObject:
             [("合计", 1), ("共 {{ total_count }} 台，总容量 {{ total_kw }} 千瓦", 6, {"align": "left"})],
         ],
     )
-    assert table is not None
+    repeat_header(table)
     para(doc, "以上单台容量超过 100 千瓦的设备均须在送做保护定值时提交供电企业。", size=10, before=6)
     signature(doc, "客户：{{ customer_name }}")
     return doc
@@ -470,7 +478,7 @@ def archive_catalog() -> DocumentObject:
     para(doc, "{{ binder_name }}　　档号：{{ file_no }}", size=10, after=4)
     widths = [9, 25, 33, 44, 21, 13, 15]
     heads = ["序号", "文号", "责任者", "题名", "日期", "页号", "备注"]
-    grid(
+    table = grid(
         doc,
         widths,
         [
@@ -489,6 +497,7 @@ def archive_catalog() -> DocumentObject:
         ],
         height=9,
     )
+    repeat_header(table)
     return doc
 
 
