@@ -18,6 +18,18 @@ SHARED = ROOT.parent / "shared"
 TODAY = None  # validate against the real date; fixtures are all in the past
 
 
+def docx_text(path: Path) -> str:
+    """Every paragraph and table cell of a DOCX, read back with python-docx."""
+    from docx import Document
+
+    doc = Document(str(path))
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            parts.extend(cell.text for cell in row.cells)
+    return "\n".join(parts)
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from docx import Document
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -19,7 +18,7 @@ from paperwork.build import build
 from paperwork.catalog import catalogs
 from paperwork.dates import compact
 from paperwork.errors import AttachmentError
-from tests.conftest import DEMO, SHARED
+from tests.conftest import DEMO, SHARED, docx_text
 
 
 def flat(text: str) -> str:
@@ -39,15 +38,6 @@ def outline(reader: PdfReader) -> list[tuple[int, str, int]]:
 
     walk(reader.outline, 0)
     return out
-
-
-def docx_text(path: Path) -> str:
-    doc = Document(str(path))
-    parts = [p.text for p in doc.paragraphs]
-    for table in doc.tables:
-        for row in table.rows:
-            parts.extend(cell.text for cell in row.cells)
-    return "\n".join(parts)
 
 
 def test_outputs_exist(demo_build: Path) -> None:

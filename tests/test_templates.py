@@ -14,16 +14,7 @@ from docxtpl import DocxTemplate
 from paperwork import TemplateError, load_bureau, load_case, resolve
 from paperwork.formdata import MODELS, form_data, template_fields
 from paperwork.render import default_templates, render_docx, template_variables
-from tests.conftest import DEMO, ROOT
-
-
-def all_text(path: Path) -> str:
-    doc = Document(str(path))
-    parts = [p.text for p in doc.paragraphs]
-    for table in doc.tables:
-        for row in table.rows:
-            parts.extend(c.text for c in row.cells)
-    return "\n".join(parts)
+from tests.conftest import DEMO, ROOT, docx_text
 
 
 @pytest.mark.parametrize("key", sorted(MODELS))
@@ -49,7 +40,7 @@ def test_templates_rebuild_to_the_same_content(tmp_path: Path) -> None:
     spec.loader.exec_module(module)
     for path in module.build(tmp_path):
         committed = default_templates() / path.name
-        assert all_text(path) == all_text(committed), path.name
+        assert docx_text(path) == docx_text(committed), path.name
         assert template_variables(path) == template_variables(committed)
 
 
@@ -74,7 +65,7 @@ def test_special_characters_come_out_verbatim(tmp_path: Path) -> None:
     out = render_docx(
         "application_register", form_data(resolved, "application_register", paper), tmp_path / "r.docx"
     )
-    text = all_text(out)
+    text = docx_text(out)
     assert '宏达&<精密>"机械"' in text
     assert "&amp;" not in text and "&lt;" not in text
 
@@ -99,13 +90,13 @@ def test_user_template_folder_overrides_one_form(tmp_path: Path) -> None:
     doc.save(str(own / "customer_proof.docx"))
     resolved = resolve(load_case(DEMO))
     out = render_docx("customer_proof", form_data(resolved, "customer_proof", None), tmp_path / "p.docx", own)
-    assert "本局格式证明：宏达精密机械有限公司" in all_text(out)
+    assert "本局格式证明：宏达精密机械有限公司" in docx_text(out)
     # other forms still come from the shipped folder
     paper = resolved.of("设计委托书")[0]
     other = render_docx(
         "design_commission", form_data(resolved, "design_commission", paper), tmp_path / "d.docx", own
     )
-    assert "设计委托书" in all_text(other)
+    assert "设计委托书" in docx_text(other)
 
 
 def test_undefined_attribute_while_rendering_is_an_error(tmp_path: Path) -> None:
