@@ -206,15 +206,20 @@ def test_real_reference_forms_go_through_as_docx_attachments(soffice: Path, tmp_
     forms = SHARED / "reference-forms"
     case = with_attachment(tmp_path, "启动设备清单", forms / "客户主要用电设备清单.docx")
     data = yaml.safe_load(case.read_text(encoding="utf-8"))
-    for d in data["documents"]:
-        if d["title"] == "供电方案答复单" and d["date"] == date(2023, 3, 20):
-            shutil.copy(forms / "高压供电方案答复单.docx", case.parent / "scans")
-            d["file"] = "scans/高压供电方案答复单.docx"
+    attach = {
+        "供电方案答复单": "高压供电方案答复单.docx",  # the first reply sheet
+        "高压客户用电申请登记表": "高压客户用电登记表.docx",  # the clerk's own filled form instead of ours
+        "前期资料": "高压现场勘察单.docx",
+    }
+    for title, name in attach.items():
+        shutil.copy(forms / name, case.parent / "scans")
+        doc = next(d for d in data["documents"] if d["title"] == title)
+        doc["file"] = f"scans/{name}"
     case.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     result = build(resolve(load_case(case)), tmp_path / "out")
     text = "".join(flat(p.extract_text()) for p in PdfReader(str(result.binders[0].path)).pages)
-    assert "客户主要用电设备清单" in text
-    assert "高压供电方案答复单" in text or "供电方案答复单" in text
+    for heading in ("客户主要用电设备清单", "高压供电方案答复单", "高压客户用电登记表", "高压现场勘查单"):
+        assert heading in text, heading
     assert "启动设备清单.docx" not in [
         p.name for p in result.docx
     ]  # the clerk's own file, not a generated one
