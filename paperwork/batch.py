@@ -49,6 +49,7 @@ class Options:
     cache: Path | None = None
     today: date | None = None
     bureau: Path | None = None
+    duplex: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,9 @@ def _work(
                 overrides += [options.bureau] if options.bureau else []
                 resolved = resolve(case, load_bureau(*overrides))
                 case_id = resolved.case.case_id
-                stamp = fingerprint(resolved, draft=options.draft, templates=options.templates)
+                stamp = fingerprint(
+                    resolved, draft=options.draft, templates=options.templates, duplex=options.duplex
+                )
                 previous = Manifest.read(out) if cache.enabled else None
                 if previous is not None and previous.stamp == stamp and previous.intact(out):
                     outcomes[path] = CaseOutcome(
@@ -109,7 +112,9 @@ def _work(
                     continue
                 out.mkdir(parents=True, exist_ok=True)
                 tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=".paperwork-", dir=out)))
-                job = CaseBuild(resolved, out, tmp / "case", cache, options.draft, options.templates)
+                job = CaseBuild(
+                    resolved, out, tmp / "case", cache, options.draft, options.templates, options.duplex
+                )
                 job.prepare(options.today)
                 job.archive_parts(guess=True)
                 jobs[path] = (job, stamp)

@@ -92,6 +92,17 @@ def catalog_lines(lay: Layout) -> list[dict[str, str]]:
     return out
 
 
+@dataclass(frozen=True)
+class _Form:
+    """An overlay page as a Form XObject, with the corners it is placed by."""
+
+    name: NameObject
+    ref: IndirectObject
+    left: float
+    right: float
+    top: float
+
+
 class _Overlays:
     """Overlay pages turned into Form XObjects once, then placed on pages by reference.
 
@@ -101,15 +112,13 @@ class _Overlays:
 
     def __init__(self, writer: PdfWriter) -> None:
         self.writer = writer
-        self.forms: dict[tuple[str, int], tuple[NameObject, IndirectObject, float, float]] = {}
+        self.forms: dict[tuple[str, int], _Form] = {}
         self.wrap = (
             writer._add_object(_stream(b"q\n")),
             writer._add_object(_stream(b"\nQ\n")),
         )
 
-    def form(
-        self, source: str, page: PageObject, index: int
-    ) -> tuple[NameObject, IndirectObject, float, float]:
+    def form(self, source: str, page: PageObject, index: int) -> _Form:
         key = (source, index)
         if key not in self.forms:
             contents = page.get_contents()  # a stream with no keys is falsy: test for None
@@ -124,16 +133,18 @@ class _Overlays:
                 }
             )
             name = NameObject(f"/PwOverlay{len(self.forms)}")
-            self.forms[key] = (name, self.writer._add_object(xobject), float(box.right), float(box.top))
+            ref = self.writer._add_object(xobject)
+            self.forms[key] = _Form(name, ref, float(box.left), float(box.right), float(box.top))
         return self.forms[key]
 
-    def place(self, page: PageObject, form: tuple[NameObject, IndirectObject, float, float]) -> None:
-        """Put the form on the page so that their upper right corners meet."""
-        name, ref, right, top = form
+    def place(self, page: PageObject, form: _Form, *, corner: str = "right") -> None:
+        """Put the form on the page so that their upper right (or upper left) corners meet."""
         if page.rotation:
             page.transfer_rotation_to_content()
         box = page.mediabox
-        dx, dy = float(box.right) - right, float(box.top) - top
+        name, ref = form.name, form.ref
+        dx = float(box.left) - form.left if corner == "left" else float(box.right) - form.right
+        dy = float(box.top) - form.top
         resources = page.setdefault(NameObject("/Resources"), DictionaryObject()).get_object()
         xobjects = resources.setdefault(NameObject("/XObject"), DictionaryObject()).get_object()
         xobjects[name] = ref
@@ -160,15 +171,21 @@ def assemble(
     note: Path,
     numbers: Path,
     out: Path,
+    numbers_left: Path | None = None,
     title: str,
     subject: str,
     author: str,
     draft_mark: Path | None = None,
 ) -> int:
-    """Write the binder PDF; returns its total page count."""
+    """Write the binder PDF; returns its total page count.
+
+    With ``numbers_left`` (double-sided printing) the even pages of the file, the backs of
+    the leaves, carry their number at the upper left.
+    """
     writer = PdfWriter()
     overlays = _Overlays(writer)
     number_pages = pages_of(numbers)
+    left_pages = pages_of(numbers_left) if numbers_left else None
     mark = overlays.form("mark", pages_of(draft_mark)[0], 0) if draft_mark else None
 
     def add(path: Path, numbered_from: int | None = None) -> int:
@@ -177,7 +194,10 @@ def assemble(
             added = writer.add_page(page)
             if numbered_from is not None:
                 n = numbered_from - 1 + i
-                overlays.place(added, overlays.form("numbers", number_pages[n], n))
+                if left_pages is not None and len(writer.pages) % 2 == 0:  # a back page, double-sided
+                    overlays.place(added, overlays.form("numbers-left", left_pages[n], n), corner="left")
+                else:
+                    overlays.place(added, overlays.form("numbers", number_pages[n], n))
             if mark is not None:
                 overlays.place(added, mark)
         return start

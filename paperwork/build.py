@@ -97,6 +97,7 @@ class CaseBuild:
     cache: Cache
     draft: bool = False
     templates: Path | None = None
+    duplex: bool = False
     report: Report | None = None
     sources: dict[str, tuple[Path, int | None]] = field(default_factory=dict)
     pending: list[Path] = field(default_factory=list)
@@ -207,10 +208,11 @@ class CaseBuild:
                 keep = self.root / "docx" / f"{cat.spec.name}-{_PART_LABELS[key]}.docx"
                 self.sources[f"part:{cat.spec.name}:{key}"] = self._render(key, context, keep)
             size = _numbers_size(lay.content_pages)
-            numbers = self.root / "in" / f"numbers-{size}.docx"
-            if not numbers.exists():
-                page_numbers_docx(size, numbers)
-            self.sources[f"part:{cat.spec.name}:numbers"] = self._later(numbers)
+            for side in ("right", "left") if self.duplex else ("right",):
+                numbers = self.root / "in" / f"numbers-{side}-{size}.docx"
+                if not numbers.exists():
+                    page_numbers_docx(size, numbers, side=side)
+                self.sources[f"part:{cat.spec.name}:numbers-{side}"] = self._later(numbers)
         self.pending = list(dict.fromkeys(self.pending))
 
     def finish(self, stamp: str) -> BuildResult:
@@ -227,7 +229,8 @@ class CaseBuild:
                 cover=self.sources[part + "archive_cover"][0],
                 catalog_pdf=self.sources[part + "archive_catalog"][0],
                 note=self.sources[part + "archive_note"][0],
-                numbers=self.sources[part + "numbers"][0],
+                numbers=self.sources[part + "numbers-right"][0],
+                numbers_left=self.sources[part + "numbers-left"][0] if self.duplex else None,
                 out=target,
                 title=f"{spec.title}：{lay.catalog.title}",
                 subject=case.case_id,
@@ -287,6 +290,7 @@ def build(
     today: date | None = None,
     converter: Batch = convert_batch,
     cache: Cache | None = None,
+    duplex: bool = False,
 ) -> BuildResult:
     """Build both binders, the catalog workbook and the filled forms into ``out``.
 
@@ -296,7 +300,7 @@ def build(
     is not built again (``unchanged``), and forms already converted are reused.
     """
     cache = cache or Cache(None)
-    stamp = fingerprint(resolved, draft=draft, templates=templates)
+    stamp = fingerprint(resolved, draft=draft, templates=templates, duplex=duplex)
     if cache.enabled:
         previous = Manifest.read(out)
         if previous is not None and previous.stamp == stamp and previous.intact(out):
@@ -306,7 +310,7 @@ def build(
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".paperwork-", dir=out) as tmp:
         try:
-            job = CaseBuild(resolved, out, Path(tmp) / "case", cache, draft, templates)
+            job = CaseBuild(resolved, out, Path(tmp) / "case", cache, draft, templates, duplex)
             job.prepare(today)
             job.archive_parts(guess=True)
             run_phases([job], "run1", cache, converter, Path(tmp))

@@ -22,7 +22,7 @@ def _folder(path: Path | None) -> list[tuple[str, int, int]]:
     return [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(path.glob("*.docx"))]
 
 
-def fingerprint(resolved: Resolved, *, draft: bool, templates: Path | None) -> str:
+def fingerprint(resolved: Resolved, *, draft: bool, templates: Path | None, duplex: bool = False) -> str:
     """A digest of everything a build reads: case, bureau data, templates, attachments, options."""
     from paperwork import __version__
     from paperwork.conversion import converter_salt
@@ -48,6 +48,7 @@ def fingerprint(resolved: Resolved, *, draft: bool, templates: Path | None) -> s
         _folder(templates),
         files,
         draft,
+        duplex,
     )
 
 

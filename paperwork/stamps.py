@@ -52,12 +52,15 @@ def _run(
         run.font.color.rgb = color
 
 
-def page_numbers_docx(count: int, out: Path) -> Path:
-    """``count`` A4 pages, page i showing the number i at the upper right."""
+def page_numbers_docx(count: int, out: Path, *, side: str = "right") -> Path:
+    """``count`` A4 pages, page i showing the number i at the upper right (or upper left)."""
     doc = _document(top=8, right=12)
+    if side == "left":  # the back of a leaf printed double-sided
+        section = doc.sections[0]
+        section.left_margin, section.right_margin = Mm(12), Mm(25)
     for i in range(1, count + 1):
         p = doc.add_paragraph()
-        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        p.alignment = WD_ALIGN_PARAGRAPH.LEFT if side == "left" else WD_ALIGN_PARAGRAPH.RIGHT
         p.paragraph_format.page_break_before = i > 1
         _run(p, str(i), 12)
     doc.save(str(out))

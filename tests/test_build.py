@@ -276,3 +276,28 @@ def test_image_scans_are_fitted_to_a4(demo_build: Path) -> None:
     for page in reader.pages:
         width, height = float(page.mediabox.width), float(page.mediabox.height)
         assert abs(width - 595.3) < 2 and abs(height - 841.9) < 2
+
+
+def number_x(page) -> float | None:  # type: ignore[no-untyped-def]
+    """Where the stamped page number starts, from the left edge (None: no number found)."""
+    found: list[float] = []
+
+    def visit(text, cm, tm, font, size):  # type: ignore[no-untyped-def]
+        if text.strip().isdigit() and tm[5] * cm[3] + cm[5] > 780:
+            found.append(tm[4] * cm[0] + cm[4])
+
+    page.extract_text(visitor_text=visit)
+    return found[0] if found else None
+
+
+def test_duplex_puts_back_page_numbers_on_the_left(soffice: Path, tmp_path: Path) -> None:
+    result = build(resolve(load_case(DEMO)), tmp_path / "out", duplex=True)
+    reader = PdfReader(str(result.binders[1].path))
+    first = next(p for d, t, p in outline(reader) if t == "正文")
+    xs = {i: number_x(reader.pages[i]) for i in range(first, first + 4)}
+    for i, x in xs.items():
+        assert x is not None, i
+        if (i + 1) % 2 == 0:  # an even page of the file: the back of a leaf
+            assert x < 200, (i, x)
+        else:
+            assert x > 400, (i, x)

@@ -54,6 +54,7 @@ templates_option = click.option(
     "--cache", "cache_dir", type=click.Path(file_okay=False), help="缓存目录（默认 ~/.cache/paperwork）。"
 )
 @click.option("--no-cache", is_flag=True, help="不用缓存：每份表单都重新填写、转换。")
+@click.option("--duplex", is_flag=True, help="双面打印：背面（偶数页）的页号印在左上角。")
 @templates_option
 @bureau_option
 @_guard
@@ -64,6 +65,7 @@ def build_binder_cmd(
     jobs: int | None,
     cache_dir: str | None,
     no_cache: bool,
+    duplex: bool,
     templates_dir: str | None,
     bureau_path: str | None,
 ) -> None:
@@ -87,6 +89,7 @@ def build_binder_cmd(
         templates=Path(templates_dir) if templates_dir else None,
         cache=None if no_cache else Path(cache_dir) if cache_dir else default_cache_dir(),
         bureau=Path(bureau_path) if bureau_path else None,
+        duplex=duplex,
     )
     with progress(len(cases), quiet=single) as tick:
         outcomes = build_many(cases, Path(out_dir), jobs=jobs, options=options, single=single, on_event=tick)
