@@ -26,10 +26,6 @@ EXIT_USAGE = 2
 SEVERITY_NAMES = {"error": "错误", "warning": "警告"}
 
 
-class CaseFailed(Exception):
-    """Raised inside a command to end with exit 1 after printing."""
-
-
 def _print_findings(findings: Iterable[Finding], *, err: bool = False) -> None:
     for f in findings:
         rule = f" {f.rule}" if f.rule else ""
