@@ -4,6 +4,7 @@ name the file and the paper."""
 
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
 from typing import Literal
@@ -57,11 +58,20 @@ def image_to_pdf(path: Path, title: str, out: Path) -> Path:
     """Wrap a JPG/PNG in a one-page A4 PDF without re-encoding (JPG) or losslessly (PNG)."""
     if not path.is_file():
         raise AttachmentError(f"{title}的文件 {path} 不存在；请核对 file 路径")
+    layout = img2pdf.get_layout_fun(_A4, fit=img2pdf.FitMode.into)
     try:
         with Image.open(path) as img:
             img.verify()
-        layout = img2pdf.get_layout_fun(_A4, fit=img2pdf.FitMode.into)
-        out.write_bytes(img2pdf.convert(str(path), layout_fun=layout, rotation=img2pdf.Rotation.ifvalid))
+        try:
+            out.write_bytes(img2pdf.convert(str(path), layout_fun=layout, rotation=img2pdf.Rotation.ifvalid))
+        except img2pdf.AlphaChannelError:
+            # PDF has no place for a PNG's transparency: flatten it onto white, losslessly as PNG
+            with Image.open(path) as img:
+                flat = Image.new("RGB", img.size, "white")
+                flat.paste(img.convert("RGBA"), mask=img.convert("RGBA").getchannel("A"))
+                buffer = io.BytesIO()
+                flat.save(buffer, format="PNG")
+            out.write_bytes(img2pdf.convert(buffer.getvalue(), layout_fun=layout))
     except (UnidentifiedImageError, OSError, SyntaxError, img2pdf.ImageOpenError, ValueError) as exc:
         raise AttachmentError(f"{title}的图片 {path} 已损坏或无法识别（{exc}）；请重新扫描") from None
     return out

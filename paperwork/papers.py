@@ -55,9 +55,6 @@ class Resolved:
         found = [p for p in self.papers if form is not None and p.form is form]
         return tuple(sorted(found, key=_paper_order))
 
-    def forms_present(self) -> set[str]:
-        return {p.form.title for p in self.papers if p.form is not None}
-
     def applies(self, form: Form) -> bool:
         """Whether the paper belongs to this case at all."""
         return form.applies(self.case.kind, self.case.has_large_equipment)

@@ -301,3 +301,15 @@ def test_duplex_puts_back_page_numbers_on_the_left(soffice: Path, tmp_path: Path
             assert x < 200, (i, x)
         else:
             assert x > 400, (i, x)
+
+
+def test_a_png_with_transparency_is_bound(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from paperwork.attachment import image_to_pdf
+
+    source = tmp_path / "screenshot.png"
+    Image.new("RGBA", (400, 600), (255, 0, 0, 128)).save(source)
+    pdf = image_to_pdf(source, "采集单", tmp_path / "out.pdf")
+    page = PdfReader(str(pdf)).pages[0]
+    assert round(float(page.mediabox.width)) == 595 and round(float(page.mediabox.height)) == 842
