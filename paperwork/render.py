@@ -26,10 +26,11 @@ def default_templates() -> Path:
     env = os.environ.get("PAPERWORK_TEMPLATES")
     if env:
         return Path(env)
-    shipped = Path(str(resources.files("paperwork"))).parent / "templates" / "docx"
-    if shipped.is_dir():
-        return shipped
-    return Path(str(resources.files("paperwork").joinpath("templates")))
+    package = Path(str(resources.files("paperwork")))
+    checkout = package.parent / "templates" / "docx"
+    if checkout.is_dir():
+        return checkout
+    return package / "templates"  # installed from a wheel (see pyproject's package-dir)
 
 
 def find_template(key: str, folder: Path | None = None) -> Path:
