@@ -127,11 +127,16 @@ def _work(
             builds = [job for job, _ in jobs.values()]
             try:
                 run_phases(builds, phase, cache, batch, work)
-            except PaperworkError as exc:
-                for path, (job, _) in jobs.items():
-                    outcomes[path] = _failed(path, job.resolved.case.case_id, exc, started[path])
-                    tell("failed", job.resolved.case.case_id)
-                jobs.clear()
+            except PaperworkError:
+                # one case's document spoiled the shared run: convert case by case, so that
+                # only the case it belongs to fails
+                for n, (path, (job, _)) in enumerate(list(jobs.items())):
+                    try:
+                        run_phases([job], f"{phase}-case{n}", cache, batch, work)
+                    except PaperworkError as exc:
+                        outcomes[path] = _failed(path, job.resolved.case.case_id, exc, started[path])
+                        tell("failed", job.resolved.case.case_id)
+                        del jobs[path]
             for path, (job, _) in list(jobs.items()):
                 try:
                     if not job.confirm() and phase == "run1":

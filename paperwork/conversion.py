@@ -44,7 +44,11 @@ def converter_salt() -> str:
 
 def _style_key(path: Path) -> str | None:
     """The styles a DOCX is made with, or None when it cannot be merged safely."""
+    if path.suffix.lower() != ".docx" or not zipfile.is_zipfile(path):
+        return None  # a .doc, or anything else LibreOffice is to open on its own
     with zipfile.ZipFile(path) as z:
+        if "word/document.xml" not in z.namelist() or "word/styles.xml" not in z.namelist():
+            return None
         body = z.read("word/document.xml").decode("utf-8", "replace")
         if any(f"{attr}=" in body or f"<w:{attr}" in body for attr in _RELATIONSHIP_ATTRS):
             return None

@@ -126,3 +126,28 @@ def test_a_form_over_one_page_is_numbered_right(soffice: Path, tmp_path: Path) -
     page = reader.get_destination_page_number(marks[i + 1])
     lines = [line.strip() for line in reader.pages[page].extract_text().splitlines()]
     assert rows[i + 1][5] in lines  # the paper after it carries the catalog's 页号
+
+
+def test_a_document_libreoffice_cannot_convert_fails_only_its_case(soffice: Path, tmp_path: Path) -> None:
+    from paperwork.convert import convert_batch
+    from paperwork.errors import ConversionError
+
+    good = copy_case(DEMO, tmp_path / "good")
+    bad = copy_case(EXPANSION, tmp_path / "bad")
+    data = yaml.safe_load(bad.read_text(encoding="utf-8"))
+    (bad.parent / "scans" / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0 not really a Word 97 file")
+    for doc in data["documents"]:
+        if doc["title"] == "采集单":
+            doc["file"] = "scans/old.doc"
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+    def picky(files: list[Path], outdir: Path) -> list[Path]:
+        # LibreOffice is lenient with broken .doc files; this stands in for one it gives up on
+        if any(f.suffix == ".doc" for f in files):
+            raise ConversionError("LibreOffice 没有产生这些文件的 PDF：old.doc")
+        return convert_batch(files, outdir)
+
+    outcomes = build_many([good, bad], tmp_path / "out", jobs=1, options=Options(), batch=picky)
+    assert [o.status for o in outcomes] == ["built", "failed"]
+    assert "old.doc" in outcomes[1].message
+    assert (tmp_path / "out" / "GY-2023-017" / "大本资料.pdf").is_file()

@@ -313,3 +313,28 @@ def test_a_png_with_transparency_is_bound(tmp_path: Path) -> None:
     pdf = image_to_pdf(source, "采集单", tmp_path / "out.pdf")
     page = PdfReader(str(pdf)).pages[0]
     assert round(float(page.mediabox.width)) == 595 and round(float(page.mediabox.height)) == 842
+
+
+def test_an_old_word_doc_attachment_is_converted(soffice: Path, tmp_path: Path) -> None:
+    source = tmp_path / "doc-src" / "前期资料.docx"
+    source.parent.mkdir()
+    shutil.copy(SHARED / "reference-forms" / "高压现场勘察单.docx", source)
+    subprocess.run(
+        [
+            str(soffice),
+            f"-env:UserInstallation={(tmp_path / 'p').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "doc",
+            "--outdir",
+            str(source.parent),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    case = with_attachment(tmp_path, "前期资料", source.with_suffix(".doc"))
+    result = build(resolve(load_case(case)), tmp_path / "out")
+    text = "".join(flat(p.extract_text()) for p in PdfReader(str(result.binders[0].path)).pages)
+    assert "高压现场勘查单" in text
