@@ -8,6 +8,7 @@ that does not check out is deleted and made again, never trusted.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -98,6 +99,39 @@ class Cache:
         self.misses += 1
         return None
 
+    def put_slice(self, key: str, blob: Path, start: int, end: int) -> Path | None:
+        """Record that the PDF for ``key`` is pages ``start``..``end``-1 of a stored blob."""
+        if self.folder is None:
+            return None
+        entry = self._path("pdf", key, ".slice.json")
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        data = {"blob": str(blob.relative_to(self.folder)), "start": start, "end": end}
+        fd, tmp = tempfile.mkstemp(dir=entry.parent, suffix=".part")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out)
+        os.replace(tmp, entry)
+        return entry
+
+    def get_slice(self, key: str) -> tuple[Path, Path, int, int] | None:
+        """(entry, blob, start, end) for ``key``, or None; a slice of a broken blob is dropped."""
+        if self.folder is None:
+            return None
+        entry = self._path("pdf", key, ".slice.json")
+        if not entry.is_file():
+            return None
+        try:
+            data = json.loads(entry.read_text(encoding="utf-8"))
+            blob, start, end = self.folder / str(data["blob"]), int(data["start"]), int(data["end"])
+            stat = blob.stat()
+            if 0 <= start < end <= _pages(str(blob), stat.st_size, stat.st_mtime_ns):
+                self.hits += 1
+                return entry, blob, start, end
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        entry.unlink(missing_ok=True)
+        self.misses += 1
+        return None
+
     def put(self, kind: str, key: str, suffix: str, source: Path) -> Path:
         """Store a copy of ``source`` under ``key``; returns the cached path (or source when off)."""
         if self.folder is None:
@@ -111,13 +145,23 @@ class Cache:
         return path
 
 
+@functools.lru_cache(maxsize=1024)
+def _pages(path_text: str, _size: int, _mtime: int) -> int:
+    """Pages of a cached PDF, counted once per file version and process (0 if unreadable)."""
+    try:
+        return len(PdfReader(path_text).pages)
+    except (OSError, PdfReadError, ValueError, KeyError):
+        return 0
+
+
 def _sound(path: Path, suffix: str) -> bool:
     """A quick check that a cached file is what it claims to be."""
     try:
         if path.stat().st_size == 0:
             return False
         if suffix == ".pdf":
-            return len(PdfReader(str(path)).pages) > 0
+            stat = path.stat()
+            return _pages(str(path), stat.st_size, stat.st_mtime_ns) > 0
         if suffix == ".docx":
             with path.open("rb") as fh:
                 return fh.read(2) == b"PK"

@@ -21,11 +21,11 @@ from docx import Document
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from lxml import etree
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfReader
 
 from paperwork.cache import Cache, digest, document_digest
 from paperwork.convert import convert_batch
-from paperwork.pages import move_slice, remember_slice
+from paperwork.pages import remember_slice
 
 __all__ = ["Batch", "convert_documents", "converter_salt"]
 
@@ -106,7 +106,8 @@ def _merge(docs: list[Path], out: Path) -> Path:
     return out
 
 
-def _split(pdf: Path, count: int, outdir: Path, stem: str) -> list[Path] | None:
+def _bounds(pdf: Path, count: int) -> list[tuple[int, int]] | None:
+    """Where each of ``count`` merged documents lies in the PDF, from its named destinations."""
     reader = PdfReader(str(pdf))
     starts: dict[int, int] = {}
     for name, dest in reader.named_destinations.items():
@@ -117,20 +118,10 @@ def _split(pdf: Path, count: int, outdir: Path, stem: str) -> list[Path] | None:
                 starts[int(label[len(_MARK) :])] = page
     if sorted(starts) != list(range(count)):
         return None
-    bounds = [starts[i] for i in range(count)] + [len(reader.pages)]
-    if any(b >= e for b, e in itertools.pairwise(bounds)):
+    edges = [starts[i] for i in range(count)] + [len(reader.pages)]
+    if any(b >= e for b, e in itertools.pairwise(edges)):
         return None
-    out = []
-    for i in range(count):
-        writer = PdfWriter()
-        for page in range(bounds[i], bounds[i + 1]):
-            writer.add_page(reader.pages[page])
-        target = outdir / f"{stem}-{i:05d}.pdf"
-        with target.open("wb") as fh:
-            writer.write(fh)
-        remember_slice(target, pdf, bounds[i], bounds[i + 1])
-        out.append(target)
-    return out
+    return list(itertools.pairwise(edges))
 
 
 def convert_documents(
@@ -149,8 +140,13 @@ def convert_documents(
             continue
         first_of[key] = i
         hit = cache.get("pdf", key, ".pdf")
+        cut = cache.get_slice(key) if hit is None else None
         if hit is not None:
             result[i] = hit
+        elif cut is not None:
+            entry, blob, start, end = cut
+            remember_slice(entry, blob, start, end)
+            result[i] = entry
         else:
             todo.append(i)
     if todo:
@@ -179,16 +175,23 @@ def convert_documents(
             plan.append(("single", [i]))
         pdfs = batch(inputs, workdir / "pdf")
         retry: list[int] = []
+        sliced: set[int] = set()
         for (kind, members), pdf in zip(plan, pdfs, strict=True):
             if kind == "single":
                 result[members[0]] = pdf
                 continue
-            pieces = _split(pdf, len(members), workdir / "pdf", pdf.stem)
-            if pieces is None:  # no usable bookmarks: convert these one by one
+            bounds = _bounds(pdf, len(members))
+            if bounds is None:  # no usable bookmarks: convert these one by one
                 retry.extend(members)
                 continue
-            for i, piece in zip(members, pieces, strict=True):
-                result[i] = piece
+            # the merged PDF is kept whole; each document is a page range of it
+            blob = cache.put("blob", digest(*(keys[i] for i in members)), ".pdf", pdf)
+            for n, (i, (start, end)) in enumerate(zip(members, bounds, strict=True)):
+                virtual = pdf.with_name(f"{pdf.stem}-{n:05d}.slice")  # without a cache: a name only
+                entry = cache.put_slice(keys[i], blob, start, end) or virtual
+                remember_slice(entry, blob, start, end)
+                result[i] = entry
+                sliced.add(i)
         if retry:
             again: list[Path] = []
             for i in retry:
@@ -198,10 +201,8 @@ def convert_documents(
             for i, pdf in zip(retry, batch(again, workdir / "pdf-retry"), strict=True):
                 result[i] = pdf
         for i in todo:
-            stored = cache.put("pdf", keys[i], ".pdf", result[i])
-            if stored != result[i]:
-                move_slice(result[i], stored)
-            result[i] = stored
+            if i not in sliced:
+                result[i] = cache.put("pdf", keys[i], ".pdf", result[i])
     for i, original in copies:
         result[i] = result[original]
     return [result[i] for i in range(len(docs))]

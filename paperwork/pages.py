@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pypdf import PageObject, PdfReader
 
-__all__ = ["move_slice", "page_count", "pages_of", "release", "remember_slice"]
+__all__ = ["page_count", "pages_of", "release", "remember_slice"]
 
 _slices: dict[str, tuple[str, int, int]] = {}
 _readers: dict[str, PdfReader] = {}
@@ -22,13 +22,6 @@ _readers: dict[str, PdfReader] = {}
 def remember_slice(piece: Path, whole: Path, start: int, end: int) -> None:
     """``piece`` holds pages ``start``..``end``-1 of ``whole``."""
     _slices[str(piece)] = (str(whole), start, end)
-
-
-def move_slice(old: Path, new: Path) -> None:
-    """The piece at ``old`` is now (also) at ``new``, e.g. in the cache."""
-    cut = _slices.get(str(old))
-    if cut is not None:
-        _slices[str(new)] = cut
 
 
 def _whole(path: str) -> PdfReader:
