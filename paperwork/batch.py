@@ -25,7 +25,7 @@ from typing import Any, Literal
 from paperwork.build import CaseBuild, run_phases
 from paperwork.bureau import load_bureau
 from paperwork.cache import Cache
-from paperwork.case import load_case
+from paperwork.case import Case, load_case
 from paperwork.conversion import Batch
 from paperwork.convert import convert_batch
 from paperwork.errors import CaseError, PaperworkError
@@ -76,10 +76,13 @@ def _failed(path: Path, case_id: str, exc: Exception, started: float) -> CaseOut
     return CaseOutcome(path, case_id, "failed", None, 0, time.monotonic() - started, message, findings)
 
 
+Item = tuple[Path, Path, Case | None]
+
+
 def _work(
-    items: list[tuple[Path, Path]], options: Options, events: Any, batch: Batch = convert_batch
+    items: list[Item], options: Options, events: Any, batch: Batch = convert_batch
 ) -> list[CaseOutcome]:
-    """Build ``items`` (case file, its OUT) in this process, phase by phase."""
+    """Build ``items`` (case file, its OUT, the case if already read) in this process, phase by phase."""
 
     def tell(kind: str, case: str) -> None:
         if events is not None:
@@ -91,11 +94,11 @@ def _work(
     jobs: dict[Path, tuple[CaseBuild, str]] = {}
     with contextlib.ExitStack() as stack:
         stack.callback(release)  # let go of the merged PDFs when the chunk is done
-        for path, out in items:
+        for path, out, loaded in items:
             started[path] = time.monotonic()
             case_id = path.parent.name
             try:
-                case = load_case(path)
+                case = loaded or load_case(path)
                 overrides = [case.folder / case.bureau] if case.bureau else []
                 overrides += [options.bureau] if options.bureau else []
                 resolved = resolve(case, load_bureau(*overrides))
@@ -157,19 +160,23 @@ def _work(
             except (PaperworkError, OSError) as exc:
                 outcomes[path] = _failed(path, case_id, exc, started[path])
                 tell("failed", case_id)
-    return [outcomes[path] for path, _ in items]
+    return [outcomes[path] for path, _, _ in items]
 
 
-def _targets(paths: list[Path], out: Path, single: bool) -> tuple[list[tuple[Path, Path]], list[CaseOutcome]]:
-    """Where each case goes (OUT, or OUT/<case_id>/); unreadable and duplicate cases fail here."""
+def _targets(paths: list[Path], out: Path, single: bool) -> tuple[list[Item], list[CaseOutcome]]:
+    """Where each case goes (OUT, or OUT/<case_id>/); unreadable and duplicate cases fail here.
+
+    The cases read here go to the workers with their paths, so no case file is read twice.
+    """
     if single:
-        return [(paths[0], out)], []
-    items: list[tuple[Path, Path]] = []
+        return [(paths[0], out, None)], []
+    items: list[Item] = []
     failed: list[CaseOutcome] = []
     seen: dict[str, Path] = {}
     for path in paths:
         try:
-            case_id = load_case(path).case_id
+            case = load_case(path)
+            case_id = case.case_id
         except PaperworkError as exc:
             failed.append(_failed(path, path.parent.name, exc, time.monotonic()))
             continue
@@ -179,7 +186,7 @@ def _targets(paths: list[Path], out: Path, single: bool) -> tuple[list[tuple[Pat
             continue
         safe = "".join("_" if c in '/\\:*?"<>|' else c for c in case_id).strip(". ") or "case"
         seen[case_id] = path
-        items.append((path, out / safe))
+        items.append((path, out / safe, case))
     return items, failed
 
 
