@@ -2,12 +2,13 @@
 # Install the system packages paperwork needs on Debian/Ubuntu:
 # LibreOffice (headless Writer) to convert forms, Noto CJK fonts, poppler-utils and qpdf for checks.
 set -euo pipefail
-packages=(libreoffice-writer-nogui fonts-noto-cjk poppler-utils qpdf)
+packages=(libreoffice-writer-nogui fonts-noto-cjk poppler-utils qpdf make)
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 fc-list :lang=zh 2>/dev/null | grep -qi "noto" || need+=(fonts-noto-cjk)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
+command -v make >/dev/null 2>&1 || need+=(make)
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: all present (${packages[*]})"
   exit 0
