@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from paperwork.build import CaseBuild, run_phases
+from paperwork.build import CaseBuild, convert_cases
 from paperwork.bureau import load_bureau
 from paperwork.cache import Cache
 from paperwork.case import Case, load_case
@@ -126,27 +126,15 @@ def _work(
                 outcomes[path] = _failed(path, case_id, exc, started[path])
                 tell("failed", case_id)
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="paperwork-batch-")))
-        for phase in ("run1", "run2"):
-            builds = [job for job, _ in jobs.values()]
-            try:
-                run_phases(builds, phase, cache, batch, work)
-            except PaperworkError:
-                # one case's document spoiled the shared run: convert case by case, so that
-                # only the case it belongs to fails
-                for n, (path, (job, _)) in enumerate(list(jobs.items())):
-                    try:
-                        run_phases([job], f"{phase}-case{n}", cache, batch, work)
-                    except PaperworkError as exc:
-                        outcomes[path] = _failed(path, job.resolved.case.case_id, exc, started[path])
-                        tell("failed", job.resolved.case.case_id)
-                        del jobs[path]
-            for path, (job, _) in list(jobs.items()):
-                try:
-                    if not job.confirm() and phase == "run1":
-                        job.archive_parts()  # a page guess was wrong: parts again in run 2
-                except (PaperworkError, OSError) as exc:
-                    outcomes[path] = _failed(path, job.resolved.case.case_id, exc, started[path])
-                    del jobs[path]
+        path_of = {id(job): path for path, (job, _) in jobs.items()}
+
+        def fail(job: CaseBuild, exc: Exception) -> None:
+            path = path_of[id(job)]
+            outcomes[path] = _failed(path, job.resolved.case.case_id, exc, started[path])
+            tell("failed", job.resolved.case.case_id)
+            del jobs[path]
+
+        convert_cases([job for job, _ in jobs.values()], cache, batch, work, fail)
         for path, (job, stamp) in jobs.items():
             case_id = job.resolved.case.case_id
             try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -27,7 +28,7 @@ from paperwork.cache import Cache
 from paperwork.catalog import Row, catalogs
 from paperwork.conversion import Batch, convert_documents
 from paperwork.convert import convert_batch
-from paperwork.errors import CaseError
+from paperwork.errors import CaseError, PaperworkError
 from paperwork.export import write_catalogs
 from paperwork.formdata import form_data
 from paperwork.manifest import Manifest, fingerprint
@@ -37,7 +38,7 @@ from paperwork.render import render_cached
 from paperwork.stamps import draft_mark_docx, page_numbers_docx, placeholder_docx
 from paperwork.validation import Report, validate
 
-__all__ = ["BinderOutput", "BuildResult", "CaseBuild", "build", "render_form", "run_phases"]
+__all__ = ["BinderOutput", "BuildResult", "CaseBuild", "build", "convert_cases", "render_form", "run_phases"]
 
 _PART_LABELS = {"archive_cover": "案卷封面", "archive_catalog": "卷内目录", "archive_note": "卷内备考表"}
 
@@ -281,6 +282,52 @@ def run_phases(builds: list[CaseBuild], phase: str, cache: Cache, batch: Batch, 
         b.take(table)
 
 
+def convert_cases(
+    jobs: list[CaseBuild],
+    cache: Cache,
+    batch: Batch,
+    workdir: Path,
+    fail: Callable[[CaseBuild, Exception], None],
+) -> list[CaseBuild]:
+    """Take prepared cases through LibreOffice; returns those still standing.
+
+    Run 1 converts every case's forms and guessed archive parts together. A case whose
+    page guess was wrong makes its parts again for run 2. When a shared run fails, the
+    cases are converted one by one, so that only the case whose document failed is
+    handed to ``fail`` (which may raise).
+    """
+    alive = list(jobs)
+    for phase in ("run1", "run2"):
+        try:
+            run_phases(alive, phase, cache, batch, workdir)
+        except PaperworkError as exc:
+            if len(alive) == 1:  # nothing to tell apart: convert_batch has retried already
+                fail(alive[0], exc)
+                alive = []
+            survivors = []
+            for n, job in enumerate(alive):
+                try:
+                    run_phases([job], f"{phase}-case{n}", cache, batch, workdir)
+                    survivors.append(job)
+                except PaperworkError as one:
+                    fail(job, one)
+            alive = survivors
+        standing = []
+        for job in alive:
+            try:
+                if not job.confirm() and phase == "run1":
+                    job.archive_parts()  # a form ran over one page: number again, parts again
+                standing.append(job)
+            except (PaperworkError, OSError) as exc:
+                fail(job, exc)
+        alive = standing
+    return alive
+
+
+def _raise(job: CaseBuild, exc: Exception) -> None:
+    raise exc
+
+
 def build(
     resolved: Resolved,
     out: Path,
@@ -313,11 +360,7 @@ def build(
             job = CaseBuild(resolved, out, Path(tmp) / "case", cache, draft, templates, duplex)
             job.prepare(today)
             job.archive_parts(guess=True)
-            run_phases([job], "run1", cache, converter, Path(tmp))
-            if not job.confirm():  # a form ran over one page: number again, convert the parts again
-                job.archive_parts()
-                run_phases([job], "run2", cache, converter, Path(tmp))
-                job.confirm()
+            convert_cases([job], cache, converter, Path(tmp), _raise)
             return job.finish(stamp)
         finally:
             release()
