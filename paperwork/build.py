@@ -10,6 +10,7 @@ phases for one case; :mod:`paperwork.batch` runs them for many.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -25,7 +26,7 @@ from paperwork.archive import part_contexts
 from paperwork.attachment import check_office, check_pdf, image_to_pdf, kind_of
 from paperwork.binder import Layout, assemble, catalog_lines, layout
 from paperwork.cache import Cache
-from paperwork.catalog import Row, catalogs
+from paperwork.catalog import Catalog, Row, catalogs
 from paperwork.conversion import Batch, convert_documents
 from paperwork.convert import convert_batch
 from paperwork.errors import CaseError, PaperworkError
@@ -107,6 +108,11 @@ class CaseBuild:
     used: set[str] = field(default_factory=set)
     counter: int = 0
 
+    @functools.cached_property
+    def catalogs(self) -> tuple[Catalog, ...]:
+        """The binders' catalogs, worked out once per case."""
+        return catalogs(self.resolved)
+
     # -- helpers -------------------------------------------------------------------------------
     def _name(self, suffix: str) -> Path:
         self.counter += 1
@@ -169,7 +175,7 @@ class CaseBuild:
             raise CaseError(self.resolved.case.source, self.report.errors)
         for sub in ("in", "docx", "final"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
-        for cat in catalogs(self.resolved):
+        for cat in self.catalogs:
             for row in cat.rows:
                 key = _row_key(row)
                 if key not in self.sources:
@@ -179,7 +185,7 @@ class CaseBuild:
 
     def _layouts(self, guess: bool) -> list[Layout]:
         out = []
-        for cat in catalogs(self.resolved):
+        for cat in self.catalogs:
             rows = []
             for row in cat.rows:
                 pdf, pages = self.sources[_row_key(row)]

@@ -173,6 +173,13 @@ def repeat_header(table: Table) -> None:
     tr_pr.append(flag)
 
 
+def letter(doc: DocumentObject, heading: str, addressee: str, body: str) -> None:
+    """A form that opens like a letter: title, addressee, then the request itself."""
+    title(doc, heading)
+    para(doc, addressee, size=12, before=6, after=6)
+    para(doc, body, size=12, align="justify", after=12)
+
+
 def signature(doc: DocumentObject, who: str, date_var: str = "{{ date_cn }}") -> None:
     para(doc, who, align="right", before=18)
     para(doc, "（盖章）", align="right", before=6)
@@ -258,17 +265,14 @@ def application_register() -> DocumentObject:
 
 def design_commission() -> DocumentObject:
     doc = new_document()
-    title(doc, "设计委托书")
-    para(doc, "{{ designer }}：", size=12, before=6, after=6)
-    para(
+    letter(
         doc,
+        "设计委托书",
+        "{{ designer }}：",
         "　　我单位{{ customer_name }}位于{{ address }}，现{{ kind }}用电，申请容量 {{ capacity_kva }} 千伏安，"
         "供电电压 {{ voltage_kv }} 千伏。供电方案已由供电企业答复（{{ reply_number }}，{{ reply_date_cn }}）。"
         "现委托贵单位承担本工程受电工程的设计工作，请依据供电方案答复单及国家、行业有关规程规范进行设计，"
         "设计文件报供电企业审核。",
-        size=12,
-        align="justify",
-        after=12,
     )
     grid(
         doc,
@@ -352,15 +356,12 @@ def completion_request() -> DocumentObject:
 
 def live_work_request() -> DocumentObject:
     doc = new_document()
-    title(doc, "委托带电施工申请")
-    para(doc, "{{ bureau_name }}：", size=12, before=6, after=6)
-    para(
+    letter(
         doc,
+        "委托带电施工申请",
+        "{{ bureau_name }}：",
         "　　{{ customer_name }}受电工程已于 {{ acceptance_date_cn }} 竣工验收合格，"
         "现委托贵单位进行带电接火施工，具体内容如下，请予安排。",
-        size=12,
-        align="justify",
-        after=12,
     )
     grid(
         doc,

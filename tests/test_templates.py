@@ -70,12 +70,18 @@ def test_special_characters_come_out_verbatim(tmp_path: Path) -> None:
     assert "&amp;" not in text and "&lt;" not in text
 
 
-def test_unknown_variable_in_a_user_template_is_an_error(tmp_path: Path) -> None:
-    own = tmp_path / "mine"
-    own.mkdir()
+def own_template(tmp_path: Path, key: str, text: str) -> Path:
+    """A folder with one user template for ``key``: a single paragraph of ``text``."""
+    folder = tmp_path / "mine"
+    folder.mkdir(exist_ok=True)
     doc = Document()
-    doc.add_paragraph("户名：{{ customer_name }}　{{ favourite_colour }}")
-    doc.save(str(own / "customer_proof.docx"))
+    doc.add_paragraph(text)
+    doc.save(str(folder / f"{key}.docx"))
+    return folder
+
+
+def test_unknown_variable_in_a_user_template_is_an_error(tmp_path: Path) -> None:
+    own = own_template(tmp_path, "customer_proof", "户名：{{ customer_name }}　{{ favourite_colour }}")
     resolved = resolve(load_case(DEMO))
     with pytest.raises(TemplateError, match="favourite_colour"):
         render_docx("customer_proof", form_data(resolved, "customer_proof", None), tmp_path / "x.docx", own)
@@ -83,11 +89,7 @@ def test_unknown_variable_in_a_user_template_is_an_error(tmp_path: Path) -> None
 
 
 def test_user_template_folder_overrides_one_form(tmp_path: Path) -> None:
-    own = tmp_path / "mine"
-    own.mkdir()
-    doc = Document()
-    doc.add_paragraph("本局格式证明：{{ customer_name }}，{{ date_cn }}")
-    doc.save(str(own / "customer_proof.docx"))
+    own = own_template(tmp_path, "customer_proof", "本局格式证明：{{ customer_name }}，{{ date_cn }}")
     resolved = resolve(load_case(DEMO))
     out = render_docx("customer_proof", form_data(resolved, "customer_proof", None), tmp_path / "p.docx", own)
     assert "本局格式证明：宏达精密机械有限公司" in docx_text(out)
@@ -100,11 +102,7 @@ def test_user_template_folder_overrides_one_form(tmp_path: Path) -> None:
 
 
 def test_undefined_attribute_while_rendering_is_an_error(tmp_path: Path) -> None:
-    own = tmp_path / "mine"
-    own.mkdir()
-    doc = Document()
-    doc.add_paragraph("{{ customer_name.nope }}")
-    doc.save(str(own / "customer_proof.docx"))
+    own = own_template(tmp_path, "customer_proof", "{{ customer_name.nope }}")
     resolved = resolve(load_case(DEMO))
     with pytest.raises(TemplateError):
         render_docx("customer_proof", form_data(resolved, "customer_proof", None), tmp_path / "x.docx", own)
