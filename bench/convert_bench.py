@@ -14,11 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import paperwork.build as build_module
+import paperwork.binder.build as build_module
 from paperwork import load_case, resolve
-from paperwork.build import build
-from paperwork.cache import Cache
-from paperwork.convert import convert_batch, soffice_version
+from paperwork.binder.build import build
+from paperwork.binder.cache import Cache
+from paperwork.binder.libreoffice import convert_batch, soffice_version
 
 ROOT = Path(__file__).resolve().parent.parent
 

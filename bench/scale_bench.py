@@ -30,8 +30,8 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synth import generate
 
-from paperwork.batch import Options, build_many
-from paperwork.convert import convert_batch, soffice_version
+from paperwork.binder.batch import Options, build_many
+from paperwork.binder.libreoffice import convert_batch, soffice_version
 
 
 def timed(fn: object) -> tuple[float, object]:
@@ -49,7 +49,7 @@ def peak_rss_of_build(case: Path, out: Path, cache: Path) -> tuple[float, float]
     code = (
         "import resource, sys\n"
         "from pathlib import Path\n"
-        "from paperwork.batch import Options, build_many\n"
+        "from paperwork.binder.batch import Options, build_many\n"
         f"build_many([Path({str(case)!r})], Path({str(out)!r}), jobs=1, single=True,"
         f" options=Options(cache=Path({str(cache)!r})))\n"
         "me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"

@@ -22,8 +22,8 @@ import img2pdf
 import yaml
 from PIL import Image, ImageDraw, ImageFont
 
-from paperwork.bureau import load_bureau
-from paperwork.workcal import load_calendar
+from paperwork.rules.bureau import load_bureau
+from paperwork.rules.workdays import load_calendar
 
 FONT = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"

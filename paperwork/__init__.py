@@ -9,12 +9,12 @@ implementation detail.
 True
 """
 
-from paperwork.bureau import Bureau, load_bureau
-from paperwork.case import Case, Document, dump_case, load_case, loads_case
-from paperwork.catalog import Catalog, Row, catalogs
-from paperwork.checklist import StepList, checklist, next_step
-from paperwork.dates import parse_date
-from paperwork.dating import DerivedDate, derived_dates
+from paperwork.rules.bureau import Bureau, load_bureau
+from paperwork.case.model import Case, Document, dump_case, load_case, loads_case
+from paperwork.rules.catalog import Catalog, Row, catalogs
+from paperwork.rules.checklist import StepList, checklist, next_step
+from paperwork.case.dates import parse_date
+from paperwork.rules.derived import DerivedDate, derived_dates
 from paperwork.errors import (
     AttachmentError,
     CaseError,
@@ -24,10 +24,10 @@ from paperwork.errors import (
     TemplateError,
 )
 from paperwork.finding import CODES, Finding
-from paperwork.forms import Form
-from paperwork.papers import Resolved, resolve
-from paperwork.schema import json_schema, starter_yaml
-from paperwork.validation import Report, validate
+from paperwork.rules.forms import Form
+from paperwork.rules.resolution import Resolved, resolve
+from paperwork.case.schema import json_schema, starter_yaml
+from paperwork.rules.validation import Report, validate
 
 __version__ = "0.1.0"
 

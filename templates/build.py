@@ -22,7 +22,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from docx.table import Table, _Cell
 
-from paperwork.docxfile import slim_docx
+from paperwork.render.docxfile import slim_docx
 
 OUT = Path(__file__).parent / "docx"
 SONG, HEI, FANG = "宋体", "黑体", "仿宋"

@@ -46,7 +46,7 @@ def demo_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def soffice() -> Path:
     """LibreOffice must be there; under CI=true its absence is a failure, not a skip."""
-    from paperwork.convert import ConversionError, find_soffice
+    from paperwork.binder.libreoffice import ConversionError, find_soffice
 
     try:
         return find_soffice()
@@ -60,7 +60,7 @@ def soffice() -> Path:
 def demo_build(soffice: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo case built once for the whole session; returns OUT."""
     from paperwork import load_case, resolve
-    from paperwork.build import build
+    from paperwork.binder.build import build
 
     out = tmp_path_factory.mktemp("demo-out")
     build(resolve(load_case(DEMO)), out)

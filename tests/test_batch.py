@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-import paperwork.render as render
+import paperwork.render.templates as render
 from paperwork import load_case, resolve
-from paperwork.batch import Options, build_many
-from paperwork.build import build
-from paperwork.cache import Cache
+from paperwork.binder.batch import Options, build_many
+from paperwork.binder.build import build
+from paperwork.binder.cache import Cache
 from paperwork.cli import cli
 from tests.conftest import DEMO, EXPANSION, FIXTURES
 
@@ -80,7 +80,7 @@ def test_changing_one_date_refills_only_what_shows_it(
 
     def counting(files: list[Path], outdir: Path) -> list[Path]:
         converted.extend(files)
-        from paperwork.convert import convert_batch
+        from paperwork.binder.libreoffice import convert_batch
 
         return convert_batch(files, outdir)
 
@@ -129,7 +129,7 @@ def test_a_form_over_one_page_is_numbered_right(soffice: Path, tmp_path: Path) -
 
 
 def test_a_document_libreoffice_cannot_convert_fails_only_its_case(soffice: Path, tmp_path: Path) -> None:
-    from paperwork.convert import convert_batch
+    from paperwork.binder.libreoffice import convert_batch
     from paperwork.errors import ConversionError
 
     good = copy_case(DEMO, tmp_path / "good")

@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from paperwork import load_case, resolve
-from paperwork.build import build
-from paperwork.catalog import catalogs
-from paperwork.dates import compact
+from paperwork.binder.build import build
+from paperwork.rules.catalog import catalogs
+from paperwork.case.dates import compact
 from paperwork.errors import AttachmentError
 from tests.conftest import DEMO, SHARED, docx_text
 
@@ -306,7 +306,7 @@ def test_duplex_puts_back_page_numbers_on_the_left(soffice: Path, tmp_path: Path
 def test_a_png_with_transparency_is_bound(tmp_path: Path) -> None:
     from PIL import Image
 
-    from paperwork.attachment import image_to_pdf
+    from paperwork.binder.attachments import image_to_pdf
 
     source = tmp_path / "screenshot.png"
     Image.new("RGBA", (400, 600), (255, 0, 0, 128)).save(source)

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from paperwork import ConfigError, load_bureau, load_case, resolve, validate
-from paperwork.catalog import catalogs
+from paperwork.rules.catalog import catalogs
 from tests.conftest import DEMO
 
 

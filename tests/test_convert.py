@@ -10,7 +10,7 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from paperwork.convert import INSTALL_HINT, convert_batch, find_soffice
+from paperwork.binder.libreoffice import INSTALL_HINT, convert_batch, find_soffice
 from paperwork.errors import ConversionError
 
 
@@ -76,7 +76,7 @@ def test_empty_output_is_an_error_naming_the_file(monkeypatch: pytest.MonkeyPatc
 
 
 def test_missing_cjk_font_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import paperwork.convert as convert
+    import paperwork.binder.libreoffice as convert
 
     monkeypatch.setattr(convert, "_has_cjk_font", lambda: False)
     monkeypatch.setenv("PAPERWORK_SOFFICE", str(fake_soffice(tmp_path, "exit 0\n")))

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from paperwork.dates import DateFormatError, chinese, compact, parse_date
+from paperwork.case.dates import DateFormatError, chinese, compact, parse_date
 
 
 @pytest.mark.parametrize(

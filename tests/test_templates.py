@@ -12,8 +12,8 @@ from docx import Document
 from docxtpl import DocxTemplate
 
 from paperwork import TemplateError, load_bureau, load_case, resolve
-from paperwork.formdata import MODELS, form_data, template_fields
-from paperwork.render import default_templates, render_docx, template_variables
+from paperwork.render.contexts import MODELS, form_data, template_fields
+from paperwork.render.templates import default_templates, render_docx, template_variables
 from tests.conftest import DEMO, ROOT, docx_text
 
 
@@ -121,7 +121,7 @@ def test_equipment_rows_loop(tmp_path: Path) -> None:
 
 
 def test_template_copy_in_a_user_folder_is_found_first(tmp_path: Path) -> None:
-    from paperwork.render import find_template
+    from paperwork.render.templates import find_template
 
     own = tmp_path / "own"
     own.mkdir()
@@ -146,7 +146,7 @@ def test_templates_are_slim_and_still_open() -> None:
 
 
 def test_slimming_keeps_the_text_and_the_styles_in_use(tmp_path: Path) -> None:
-    from paperwork.docxfile import slim_docx
+    from paperwork.render.docxfile import slim_docx
 
     doc = Document()
     doc.add_paragraph("标题文字", style="Heading 1")

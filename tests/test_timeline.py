@@ -13,8 +13,8 @@ from PIL import Image
 
 from paperwork import load_case, loads_case, resolve, validate
 from paperwork.cli import cli
-from paperwork.timeline import load_regimes, timeline
-from paperwork.workcal import load_calendar
+from paperwork.rules.timeline import load_regimes, timeline
+from paperwork.rules.workdays import load_calendar
 from tests.conftest import DEMO, FIXTURES
 
 IN_PROGRESS = FIXTURES / "in-progress" / "case.yaml"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from paperwork import ConfigError
-from paperwork.workcal import load_calendar
+from paperwork.rules.workdays import load_calendar
 
 D = dt.date
 

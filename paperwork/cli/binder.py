@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from paperwork.bureau import Bureau
+from paperwork.rules.bureau import Bureau
 from paperwork.cli.common import (
     EXIT_CASE,
     _bureau,
@@ -23,7 +23,7 @@ from paperwork.errors import PaperworkError
 
 
 def _template_key(bureau: Bureau, name: str, *, archive_parts: bool) -> str:
-    from paperwork.formdata import MODELS
+    from paperwork.render.contexts import MODELS
 
     form = bureau.form_by_key(name)
     if form is not None and form.generated:
@@ -74,9 +74,9 @@ def build_binder_cmd(
     PATHS 是案卷文件或目录（目录下每个 case.yaml 都是一个案卷）。只给一个案卷文件时直接写入 OUT，
     否则每个案卷写入 OUT/<案卷编号>/。
     """
-    from paperwork.batch import Options, build_many
-    from paperwork.cache import default_cache_dir
-    from paperwork.collection import find_cases
+    from paperwork.binder.batch import Options, build_many
+    from paperwork.binder.cache import default_cache_dir
+    from paperwork.case.collection import find_cases
 
     if cache_dir and no_cache:
         raise click.UsageError("--cache 和 --no-cache 只能用一个")
@@ -139,7 +139,7 @@ def render_cmd(
     form: str, case: str, out_file: str, templates_dir: str | None, bureau_path: str | None
 ) -> None:
     """按案卷填写一份表单 FORM（标识或题名），输出 DOCX，或按后缀输出 PDF。"""
-    from paperwork.build import render_form
+    from paperwork.binder.build import render_form
 
     out = Path(out_file)
     if out.suffix.lower() not in {".docx", ".pdf"}:
@@ -156,7 +156,7 @@ def render_cmd(
 @_guard
 def template_vars_cmd(form: str, bureau_path: str | None) -> None:
     """列出模板 FORM 可以使用的变量及其含义。"""
-    from paperwork.formdata import template_fields
+    from paperwork.render.contexts import template_fields
 
     key = _template_key(_bureau(bureau_path), form, archive_parts=True)
     for name, doc in template_fields(key):
@@ -168,7 +168,7 @@ def doctor_cmd() -> None:
     """检查运行环境：LibreOffice、中文字体、各依赖的版本。"""
     from importlib.metadata import PackageNotFoundError, version
 
-    from paperwork.convert import INSTALL_HINT, cjk_fonts, find_soffice, soffice_version
+    from paperwork.binder.libreoffice import INSTALL_HINT, cjk_fonts, find_soffice, soffice_version
 
     ok = True
     try:

@@ -12,11 +12,11 @@ from typing import Any, TypeVar
 
 import click
 
-from paperwork.bureau import Bureau, load_bureau
-from paperwork.case import load_case
+from paperwork.rules.bureau import Bureau, load_bureau
+from paperwork.case.model import load_case
 from paperwork.errors import CaseError, ConfigError, PaperworkError
 from paperwork.finding import Finding
-from paperwork.papers import Resolved, resolve
+from paperwork.rules.resolution import Resolved, resolve
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -144,7 +144,7 @@ today_option = click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="
 
 
 def _regime(value: str | None) -> Any:
-    from paperwork.timeline import DEFAULT_REGIME, load_regimes, regimes_in
+    from paperwork.rules.timeline import DEFAULT_REGIME, load_regimes, regimes_in
 
     if value and Path(value).suffix.lower() in {".yaml", ".yml"}:
         if not Path(value).is_file():
@@ -164,7 +164,7 @@ def _regime(value: str | None) -> Any:
 
 
 def _calendar(path: str | None) -> Any:
-    from paperwork.workcal import load_calendar
+    from paperwork.rules.workdays import load_calendar
 
     return load_calendar(*([path] if path else []))
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from paperwork.checklist import STATUS_NAMES
+from paperwork.rules.checklist import STATUS_NAMES
 from paperwork.cli.common import (
     _calendar,
     _guard,
@@ -45,8 +45,8 @@ def status_cmd(
     """案卷进度：每一步的起止日期、用了几个工作日、时限、是否超期，以及下一步要带什么。"""
     from datetime import date as _date
 
-    from paperwork.checklist import next_step
-    from paperwork.timeline import timeline
+    from paperwork.rules.checklist import next_step
+    from paperwork.rules.timeline import timeline
 
     rule = _regime(regime)
     calendar = _calendar(calendar_path)
@@ -58,7 +58,7 @@ def status_cmd(
         f"{year} 年没有官方节假日数据（chinesecalendar 未收录），按周末推算" for year in line.missing_years
     ]
     if chart_path:
-        from paperwork.chart import timeline_chart
+        from paperwork.render.chart import timeline_chart
 
         timeline_chart(line, f"{resolved.case.case_id} {resolved.case.customer.name}", Path(chart_path))
     if fmt == "json":
@@ -120,8 +120,8 @@ def ledger_cmd(
     """台账：所有案卷一行一户（各步骤日期、工作日、超期、缺件、错误），另一页列出全部问题。"""
     from datetime import date as _date
 
-    from paperwork.collection import find_cases
-    from paperwork.ledger import gather, write_ledger
+    from paperwork.case.collection import find_cases
+    from paperwork.render.ledger import gather, write_ledger
 
     if Path(out_file).suffix.lower() != ".xlsx":
         raise click.UsageError(f"台账文件 {out_file} 的后缀应为 .xlsx")

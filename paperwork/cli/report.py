@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import click
 
-from paperwork.batch import CaseOutcome
+from paperwork.binder.batch import CaseOutcome
 
 __all__ = ["progress", "summary_table"]
 

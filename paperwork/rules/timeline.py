@@ -14,10 +14,10 @@ from importlib import resources
 from pathlib import Path
 
 from paperwork.errors import ConfigError
-from paperwork.papers import Resolved
-from paperwork.reader import read
-from paperwork.workcal import WorkCalendar
-from paperwork.yamlfile import Parsed, parse_yaml, read_text
+from paperwork.rules.resolution import Resolved
+from paperwork.case.reader import read
+from paperwork.rules.workdays import WorkCalendar
+from paperwork.case.yamlfile import Parsed, parse_yaml, read_text
 
 __all__ = [
     "DEFAULT_REGIME",
@@ -149,8 +149,8 @@ def regimes_in(path: str | Path) -> tuple[Regime, ...]:
 
 def load_regimes(*files: str | Path) -> dict[str, Regime]:
     """The shipped regimes, plus those of each user file (same name: replaced)."""
-    text = resources.files("paperwork").joinpath("data/regimes.yaml").read_text("utf-8")
-    regimes = {r.name: r for r in _read(text, "paperwork/data/regimes.yaml")}
+    text = resources.files("paperwork.rules").joinpath("data/regimes.yaml").read_text("utf-8")
+    regimes = {r.name: r for r in _read(text, "paperwork/rules/data/regimes.yaml")}
     for file in files:
         regimes.update({r.name: r for r in regimes_in(file)})
     return regimes

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from paperwork.cache import digest
-from paperwork.papers import Resolved
+from paperwork.binder.cache import digest
+from paperwork.rules.resolution import Resolved
 
 __all__ = ["MANIFEST", "Manifest", "fingerprint"]
 
@@ -25,13 +25,13 @@ def _folder(path: Path | None) -> list[tuple[str, int, int]]:
 def fingerprint(resolved: Resolved, *, draft: bool, templates: Path | None, duplex: bool = False) -> str:
     """A digest of everything a build reads: case, bureau data, templates, attachments, options."""
     from paperwork import __version__
-    from paperwork.conversion import converter_salt
-    from paperwork.render import default_templates
+    from paperwork.binder.converter import converter_salt
+    from paperwork.render.templates import default_templates
 
     case = resolved.case
     source = Path(case.source)
     bureau = [Path(s).read_bytes() if Path(s).is_file() else s for s in resolved.bureau.sources[1:]]
-    shipped = resources.files("paperwork").joinpath("data/bureau.yaml").read_bytes()
+    shipped = resources.files("paperwork.rules").joinpath("data/bureau.yaml").read_bytes()
     files = []
     for doc in case.documents:
         if doc.file:

@@ -1,7 +1,7 @@
 """Reading plain data into frozen dataclasses, field by field, with findings.
 
-The dataclasses in :mod:`paperwork.case` are the single description of the case
-file: this module reads them, :mod:`paperwork.schema` turns them into JSON
+The dataclasses in :mod:`paperwork.case.model` are the single description of the case
+file: this module reads them, :mod:`paperwork.case.schema` turns them into JSON
 Schema and commented starter files. A field's metadata carries its Chinese
 description (``doc``) and an example.
 """
@@ -14,9 +14,9 @@ from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass
 from datetime import date
 from typing import Any, Literal, get_args, get_origin
 
-from paperwork.dates import DateFormatError, parse_date
+from paperwork.case.dates import DateFormatError, parse_date
 from paperwork.finding import Finding, error, warning
-from paperwork.yamlfile import Parsed
+from paperwork.case.yamlfile import Parsed
 
 __all__ = ["field_types", "is_record", "read_record", "spec", "unwrap_optional"]
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from paperwork.bureau import Bureau, load_bureau
-from paperwork.case import Case, Document
-from paperwork.forms import Form
+from paperwork.rules.bureau import Bureau, load_bureau
+from paperwork.case.model import Case, Document
+from paperwork.rules.forms import Form
 
 __all__ = ["Paper", "Resolved", "resolve"]
 

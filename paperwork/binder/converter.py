@@ -23,9 +23,9 @@ from docx.oxml.ns import qn
 from lxml import etree
 from pypdf import PdfReader
 
-from paperwork.cache import Cache, digest, document_digest
-from paperwork.convert import convert_batch
-from paperwork.pages import remember_slice
+from paperwork.binder.cache import Cache, digest, document_digest
+from paperwork.binder.libreoffice import convert_batch
+from paperwork.binder.pages import remember_slice
 
 __all__ = ["Batch", "convert_documents", "converter_salt"]
 
@@ -37,7 +37,7 @@ _RELATIONSHIP_ATTRS = ("r:id", "r:embed", "r:link", "headerReference", "footerRe
 
 def converter_salt() -> str:
     """What, besides the DOCX, decides the PDF: bump when the conversion set-up changes."""
-    from paperwork.convert import _ALIASES
+    from paperwork.binder.libreoffice import _ALIASES
 
     return digest("paperwork-conversion-v1", _ALIASES)
 

@@ -10,14 +10,14 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from paperwork.case import load_case
+from paperwork.case.model import load_case
 from paperwork.errors import CaseError, PaperworkError
-from paperwork.export import style_sheet
+from paperwork.render.sheets import style_sheet
 from paperwork.finding import Finding
-from paperwork.papers import resolve
-from paperwork.timeline import Regime, Timeline, timeline
-from paperwork.validation import Report, validate
-from paperwork.workcal import WorkCalendar
+from paperwork.rules.resolution import resolve
+from paperwork.rules.timeline import Regime, Timeline, timeline
+from paperwork.rules.validation import Report, validate
+from paperwork.rules.workdays import WorkCalendar
 
 __all__ = ["FINDINGS_SHEET", "LEDGER_SHEET", "CaseEntry", "gather", "write_ledger"]
 

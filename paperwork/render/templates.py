@@ -14,9 +14,9 @@ from typing import Any
 import jinja2
 from docxtpl import DocxTemplate
 
-from paperwork.cache import Cache, digest, document_digest
+from paperwork.binder.cache import Cache, digest, document_digest
 from paperwork.errors import TemplateError
-from paperwork.formdata import MODELS, template_fields
+from paperwork.render.contexts import MODELS, template_fields
 
 __all__ = ["default_templates", "find_template", "render_cached", "render_docx", "template_variables"]
 

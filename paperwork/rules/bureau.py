@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Literal
 
 from paperwork.errors import ConfigError
-from paperwork.forms import Form
-from paperwork.reader import read
-from paperwork.yamlfile import Parsed, parse_yaml, read_text
+from paperwork.rules.forms import Form
+from paperwork.case.reader import read
+from paperwork.case.yamlfile import Parsed, parse_yaml, read_text
 
 __all__ = ["BinderEntry", "BinderPart", "BinderSpec", "Bureau", "OrderRule", "Step", "load_bureau"]
 
@@ -197,15 +197,15 @@ def _check(bureau: Bureau) -> None:
 
 @cache
 def _shipped() -> _File:
-    default = resources.files("paperwork").joinpath("data/bureau.yaml").read_text("utf-8")
-    return _read_file(default, "paperwork/data/bureau.yaml")[0]
+    default = resources.files("paperwork.rules").joinpath("data/bureau.yaml").read_text("utf-8")
+    return _read_file(default, "paperwork/rules/data/bureau.yaml")[0]
 
 
 def load_bureau(*overrides: str | Path) -> Bureau:
     """The default bureau data, with each override file applied in turn."""
     base = _shipped()
     sections = {f.name: getattr(base, f.name) for f in fields(_File)}
-    sources = ["paperwork/data/bureau.yaml"]
+    sources = ["paperwork/rules/data/bureau.yaml"]
     for path in overrides:
         path = Path(path)
         extra, given = _read_file(read_text(path, "局方数据文件"), str(path))

@@ -1,6 +1,6 @@
 """The case file described for machines (JSON Schema) and for clerks (a commented start).
 
-Both come from the dataclasses of :mod:`paperwork.case`, so they cannot drift
+Both come from the dataclasses of :mod:`paperwork.case.model`, so they cannot drift
 from what the reader accepts.
 """
 
@@ -10,9 +10,9 @@ from dataclasses import fields
 from datetime import date
 from typing import Any, Literal, get_args, get_origin
 
-from paperwork.case import Case
-from paperwork.dates import ACCEPTED_FORMS
-from paperwork.reader import field_types, is_record, required, unwrap_optional
+from paperwork.case.model import Case
+from paperwork.case.dates import ACCEPTED_FORMS
+from paperwork.case.reader import field_types, is_record, required, unwrap_optional
 
 __all__ = ["json_schema", "starter_yaml"]
 

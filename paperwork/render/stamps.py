@@ -16,7 +16,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from paperwork.docxfile import slim_docx
+from paperwork.render.docxfile import slim_docx
 
 __all__ = ["draft_mark_docx", "page_numbers_docx", "placeholder_docx"]
 

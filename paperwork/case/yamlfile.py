@@ -2,7 +2,7 @@
 
 Scalars stay as the text the clerk typed (``20230301`` is not turned into a
 number, ``001`` keeps its zeros); only null and true/false are interpreted.
-The typed reading happens in :mod:`paperwork.reader`, which knows each field.
+The typed reading happens in :mod:`paperwork.case.reader`, which knows each field.
 """
 
 from __future__ import annotations

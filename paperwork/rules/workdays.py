@@ -19,9 +19,9 @@ from pathlib import Path
 import chinese_calendar
 from dateutil.rrule import DAILY, rrule
 
-from paperwork.dates import DateFormatError, parse_date
+from paperwork.case.dates import DateFormatError, parse_date
 from paperwork.errors import CaseError, ConfigError
-from paperwork.yamlfile import parse_yaml, read_text
+from paperwork.case.yamlfile import parse_yaml, read_text
 
 __all__ = ["HOLIDAY_NAMES", "WorkCalendar", "load_calendar"]
 

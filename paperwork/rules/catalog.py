@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from paperwork.bureau import BinderSpec
-from paperwork.case import BinderInfo
-from paperwork.forms import Form
-from paperwork.papers import Paper, Resolved
+from paperwork.rules.bureau import BinderSpec
+from paperwork.case.model import BinderInfo
+from paperwork.rules.forms import Form
+from paperwork.rules.resolution import Paper, Resolved
 
 __all__ = ["Catalog", "Row", "catalog", "catalogs"]
 

@@ -5,7 +5,7 @@ case in a batch then go through LibreOffice together. Phase 2 knows each
 paper's page count and makes the covers, catalogs and 备考表, which go through
 LibreOffice together again. Phase 3 assembles the binders and moves them into
 OUT, which changes only when the whole case succeeded. :func:`build` runs the
-phases for one case; :mod:`paperwork.batch` runs them for many.
+phases for one case; :mod:`paperwork.binder.batch` runs them for many.
 """
 
 from __future__ import annotations
@@ -22,22 +22,22 @@ from typing import Any
 
 from pypdf import PdfReader
 
-from paperwork.archive import part_contexts
-from paperwork.attachment import check_office, check_pdf, image_to_pdf, kind_of
-from paperwork.binder import Layout, assemble, catalog_lines, layout
-from paperwork.cache import Cache
-from paperwork.catalog import Catalog, Row, catalogs
-from paperwork.conversion import Batch, convert_documents
-from paperwork.convert import convert_batch
+from paperwork.binder.parts import part_contexts
+from paperwork.binder.attachments import check_office, check_pdf, image_to_pdf, kind_of
+from paperwork.binder.assemble import Layout, assemble, catalog_lines, layout
+from paperwork.binder.cache import Cache
+from paperwork.rules.catalog import Catalog, Row, catalogs
+from paperwork.binder.converter import Batch, convert_documents
+from paperwork.binder.libreoffice import convert_batch
 from paperwork.errors import CaseError, PaperworkError
-from paperwork.export import write_catalogs
-from paperwork.formdata import form_data
-from paperwork.manifest import Manifest, fingerprint
-from paperwork.pages import page_count, release
-from paperwork.papers import Paper, Resolved
-from paperwork.render import render_cached
-from paperwork.stamps import draft_mark_docx, page_numbers_docx, placeholder_docx
-from paperwork.validation import Report, validate
+from paperwork.render.sheets import write_catalogs
+from paperwork.render.contexts import form_data
+from paperwork.binder.manifest import Manifest, fingerprint
+from paperwork.binder.pages import page_count, release
+from paperwork.rules.resolution import Paper, Resolved
+from paperwork.render.templates import render_cached
+from paperwork.render.stamps import draft_mark_docx, page_numbers_docx, placeholder_docx
+from paperwork.rules.validation import Report, validate
 
 __all__ = ["BinderOutput", "BuildResult", "CaseBuild", "build", "convert_cases", "render_form", "run_phases"]
 

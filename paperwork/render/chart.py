@@ -7,9 +7,9 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
-from paperwork.convert import INSTALL_HINT
+from paperwork.binder.libreoffice import INSTALL_HINT
 from paperwork.errors import ConversionError
-from paperwork.timeline import Timeline
+from paperwork.rules.timeline import Timeline
 
 __all__ = ["cjk_font_file", "timeline_chart"]
 

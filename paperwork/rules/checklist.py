@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from paperwork.papers import Resolved
+from paperwork.rules.resolution import Resolved
 
 __all__ = ["STATUS_NAMES", "Item", "StepList", "checklist", "next_step"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from paperwork.catalog import catalogs
-from paperwork.papers import Resolved
+from paperwork.rules.catalog import catalogs
+from paperwork.rules.resolution import Resolved
 
 __all__ = ["DerivedDate", "derived_dates"]
 

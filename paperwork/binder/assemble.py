@@ -1,7 +1,7 @@
 """Assembling one binder with pypdf: cover → catalog → numbered papers → 备考表.
 
 Everything here works on PDFs that already exist; rendering and conversion
-happen before (see :mod:`paperwork.build`).
+happen before (see :mod:`paperwork.binder.build`).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from pypdf.generic import (
     NameObject,
 )
 
-from paperwork.catalog import Catalog, Row
-from paperwork.dates import compact
-from paperwork.pages import pages_of
+from paperwork.rules.catalog import Catalog, Row
+from paperwork.case.dates import compact
+from paperwork.binder.pages import pages_of
 
 __all__ = ["Layout", "Piece", "assemble", "catalog_lines", "layout", "page_label"]
 

@@ -16,8 +16,8 @@ import yaml
 
 from paperwork.errors import CaseError
 from paperwork.finding import Finding
-from paperwork.reader import read, spec, to_plain
-from paperwork.yamlfile import parse_yaml, read_yaml
+from paperwork.case.reader import read, spec, to_plain
+from paperwork.case.yamlfile import parse_yaml, read_yaml
 
 __all__ = [
     "ApplicationForm",

@@ -22,17 +22,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from paperwork.build import CaseBuild, convert_cases
-from paperwork.bureau import load_bureau
-from paperwork.cache import Cache
-from paperwork.case import Case, load_case
-from paperwork.conversion import Batch
-from paperwork.convert import convert_batch
+from paperwork.binder.build import CaseBuild, convert_cases
+from paperwork.rules.bureau import load_bureau
+from paperwork.binder.cache import Cache
+from paperwork.case.model import Case, load_case
+from paperwork.binder.converter import Batch
+from paperwork.binder.libreoffice import convert_batch
 from paperwork.errors import CaseError, PaperworkError
 from paperwork.finding import Finding
-from paperwork.manifest import Manifest, fingerprint
-from paperwork.pages import release
-from paperwork.papers import resolve
+from paperwork.binder.manifest import Manifest, fingerprint
+from paperwork.binder.pages import release
+from paperwork.rules.resolution import resolve
 
 __all__ = ["CaseOutcome", "Event", "Options", "build_many"]
 

@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from paperwork.case import Case
-from paperwork.catalog import catalogs
+from paperwork.case.model import Case
+from paperwork.rules.catalog import catalogs
 from paperwork.finding import Finding, error, warning
-from paperwork.papers import Paper, Resolved, resolve
-from paperwork.workcal import WorkCalendar, load_calendar
+from paperwork.rules.resolution import Paper, Resolved, resolve
+from paperwork.rules.workdays import WorkCalendar, load_calendar
 
 __all__ = ["CHECKS", "Report", "validate"]
 
