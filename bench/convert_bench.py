@@ -30,7 +30,7 @@ def main(argv: list[str]) -> int:
         keep = Path(tmp) / "docs"
         keep.mkdir()
         runs: list[float] = []
-        real_documents = build_module.convert_documents
+        real_documents = build_module.pdfs_for
         real_batch = convert_batch
 
         def recording(docs: list[Path], workdir: Path, cache: Cache, batch: object = None) -> list[Path]:
@@ -44,13 +44,13 @@ def main(argv: list[str]) -> int:
             runs.append(time.perf_counter() - started)
             return result
 
-        build_module.convert_documents = recording  # type: ignore[assignment]
+        build_module.pdfs_for = recording  # type: ignore[assignment]
         try:
             started = time.perf_counter()
             build(resolved, Path(tmp) / "out")
             build_seconds = time.perf_counter() - started
         finally:
-            build_module.convert_documents = real_documents  # type: ignore[assignment]
+            build_module.pdfs_for = real_documents  # type: ignore[assignment]
 
         docs = sorted(keep.iterdir())
         started = time.perf_counter()

@@ -9,12 +9,10 @@ implementation detail.
 True
 """
 
-from paperwork.rules.bureau import Bureau, load_bureau
-from paperwork.case.model import Case, Document, dump_case, load_case, loads_case
-from paperwork.rules.catalog import Catalog, Row, catalogs
-from paperwork.rules.checklist import StepList, checklist, next_step
+from paperwork._version import __version__
 from paperwork.case.dates import parse_date
-from paperwork.rules.derived import DerivedDate, derived_dates
+from paperwork.case.model import Case, Document, dump_case, load_case, loads_case
+from paperwork.case.schema import json_schema, starter_yaml
 from paperwork.errors import (
     AttachmentError,
     CaseError,
@@ -24,12 +22,13 @@ from paperwork.errors import (
     TemplateError,
 )
 from paperwork.finding import CODES, Finding
+from paperwork.rules.bureau import Bureau, load_bureau
+from paperwork.rules.catalog import Catalog, Row, catalogs
+from paperwork.rules.checklist import StepList, checklist, next_step
+from paperwork.rules.derived import DerivedDate, derived_dates
 from paperwork.rules.forms import Form
 from paperwork.rules.resolution import Resolved, resolve
-from paperwork.case.schema import json_schema, starter_yaml
 from paperwork.rules.validation import Report, validate
-
-__version__ = "0.1.0"
 
 __all__ = [
     "CODES",

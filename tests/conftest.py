@@ -46,7 +46,8 @@ def demo_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def soffice() -> Path:
     """LibreOffice must be there; under CI=true its absence is a failure, not a skip."""
-    from paperwork.binder.libreoffice import ConversionError, find_soffice
+    from paperwork.binder.libreoffice import find_soffice
+    from paperwork.errors import ConversionError
 
     try:
         return find_soffice()

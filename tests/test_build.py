@@ -15,9 +15,9 @@ from pypdf import PdfReader
 
 from paperwork import load_case, resolve
 from paperwork.binder.build import build
-from paperwork.rules.catalog import catalogs
 from paperwork.case.dates import compact
 from paperwork.errors import AttachmentError
+from paperwork.rules.catalog import catalogs
 from tests.conftest import DEMO, SHARED, docx_text
 
 

@@ -10,8 +10,9 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from paperwork.binder.libreoffice import INSTALL_HINT, convert_batch, find_soffice
+from paperwork.binder.libreoffice import convert_batch, find_soffice
 from paperwork.errors import ConversionError
+from paperwork.render.fonts import INSTALL_HINT
 
 
 def make_docs(folder: Path, n: int) -> list[Path]:
@@ -76,7 +77,7 @@ def test_empty_output_is_an_error_naming_the_file(monkeypatch: pytest.MonkeyPatc
 
 
 def test_missing_cjk_font_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import paperwork.binder.libreoffice as convert
+    import paperwork.render.fonts as convert
 
     monkeypatch.setattr(convert, "_has_cjk_font", lambda: False)
     monkeypatch.setenv("PAPERWORK_SOFFICE", str(fake_soffice(tmp_path, "exit 0\n")))

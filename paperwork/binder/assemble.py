@@ -20,76 +20,32 @@ from pypdf.generic import (
     NameObject,
 )
 
-from paperwork.rules.catalog import Catalog, Row
+from paperwork.binder.layout import Layout, Piece
+from paperwork.binder.pages import PageSource, PdfPart
 from paperwork.case.dates import compact
-from paperwork.binder.pages import pages_of
 
-__all__ = ["Layout", "Piece", "assemble", "catalog_lines", "layout", "page_label"]
-
-
-@dataclass(frozen=True)
-class Piece:
-    """One catalog row bound into a binder: its PDF and where its pages fall."""
-
-    row: Row
-    pdf: Path
-    pages: int
-    first: int
-
-    @property
-    def last(self) -> int:
-        return self.first + self.pages - 1
+__all__ = ["BinderPdfs", "Meta", "assemble"]
 
 
 @dataclass(frozen=True)
-class Layout:
-    """A binder's pieces with their content page numbers (from 1)."""
+class BinderPdfs:
+    """The converted archive parts and stamps of one binder."""
 
-    catalog: Catalog
-    pieces: tuple[Piece, ...]
-
-    @property
-    def content_pages(self) -> int:
-        return self.pieces[-1].last if self.pieces else 0
-
-    def page_label(self, piece: Piece) -> str:
-        """The catalog's 页号: the first page, a range for the last paper."""
-        return page_label(piece, is_last=piece is self.pieces[-1])
+    cover: PdfPart
+    catalog: PdfPart
+    note: PdfPart
+    numbers: PdfPart
+    numbers_left: PdfPart | None = None  # double-sided printing: numbers for the backs
+    draft_mark: PdfPart | None = None
 
 
-def page_label(piece: Piece, *, is_last: bool) -> str:
-    if is_last and piece.last > piece.first:
-        return f"{piece.first}-{piece.last}"
-    return str(piece.first)
+@dataclass(frozen=True)
+class Meta:
+    """What the PDF's document information says."""
 
-
-def layout(catalog: Catalog, sources: list[tuple[Path, int]]) -> Layout:
-    """Number the pages of a binder's rows; ``sources`` gives (pdf, pages) per row."""
-    pieces = []
-    page = 1
-    for row, (pdf, count) in zip(catalog.rows, sources, strict=True):
-        pieces.append(Piece(row, pdf, count, page))
-        page += count
-    return Layout(catalog, tuple(pieces))
-
-
-def catalog_lines(lay: Layout) -> list[dict[str, str]]:
-    """The rows of the 卷内目录 as text, the same for the PDF and the spreadsheet."""
-    out = []
-    for seq, piece in enumerate(lay.pieces, 1):
-        row = piece.row
-        out.append(
-            {
-                "seq": str(seq),
-                "number": row.number,
-                "responsible": row.responsible,
-                "title": row.label,
-                "date": compact(row.date) if row.date else "",
-                "pages": lay.page_label(piece),
-                "note": row.note,
-            }
-        )
-    return out
+    title: str
+    subject: str
+    author: str
 
 
 @dataclass(frozen=True)
@@ -163,34 +119,26 @@ def _stream(data: bytes) -> DecodedStreamObject:
     return stream
 
 
-def assemble(
-    lay: Layout,
-    *,
-    cover: Path,
-    catalog_pdf: Path,
-    note: Path,
-    numbers: Path,
-    out: Path,
-    numbers_left: Path | None = None,
-    title: str,
-    subject: str,
-    author: str,
-    draft_mark: Path | None = None,
-) -> int:
+def assemble(lay: Layout, pdfs: BinderPdfs, meta: Meta, out: Path) -> int:
     """Write the binder PDF; returns its total page count.
 
-    With ``numbers_left`` (double-sided printing) the even pages of the file, the backs of
-    the leaves, carry their number at the upper left.
+    With ``pdfs.numbers_left`` (double-sided printing) the even pages of the file, the backs
+    of the leaves, carry their number at the upper left.
     """
+    with PageSource() as source:
+        return _assemble(lay, pdfs, meta, out, source)
+
+
+def _assemble(lay: Layout, pdfs: BinderPdfs, meta: Meta, out: Path, source: PageSource) -> int:
     writer = PdfWriter()
     overlays = _Overlays(writer)
-    number_pages = pages_of(numbers)
-    left_pages = pages_of(numbers_left) if numbers_left else None
-    mark = overlays.form("mark", pages_of(draft_mark)[0], 0) if draft_mark else None
+    number_pages = source.pages(pdfs.numbers)
+    left_pages = source.pages(pdfs.numbers_left) if pdfs.numbers_left else None
+    mark = overlays.form("mark", source.pages(pdfs.draft_mark)[0], 0) if pdfs.draft_mark else None
 
-    def add(path: Path, numbered_from: int | None = None) -> int:
+    def add(part: PdfPart, numbered_from: int | None = None) -> int:
         start = len(writer.pages)
-        for i, page in enumerate(pages_of(path)):
+        for i, page in enumerate(source.pages(part)):
             added = writer.add_page(page)
             if numbered_from is not None:
                 n = numbered_from - 1 + i
@@ -202,13 +150,12 @@ def assemble(
                 overlays.place(added, mark)
         return start
 
-    cover_at = add(cover)
-    catalog_at = add(catalog_pdf)
+    cover_at = add(pdfs.cover)
+    catalog_at = add(pdfs.catalog)
     firsts: list[tuple[Piece, int]] = []
     for piece in lay.pieces:
-        firsts.append((piece, add(piece.pdf, numbered_from=piece.first)))
-    note_at = add(note)
-
+        firsts.append((piece, add(piece.part, numbered_from=piece.first)))
+    note_at = add(pdfs.note)
     writer.add_outline_item(title="案卷封面", page_number=cover_at)
     writer.add_outline_item(title="卷内目录", page_number=catalog_at)
     parts: dict[str, object] = {}
@@ -225,9 +172,9 @@ def assemble(
     writer.add_outline_item(title="卷内备考表", page_number=note_at)
     writer.add_metadata(
         {
-            "/Title": title,
-            "/Subject": subject,
-            "/Author": author,
+            "/Title": meta.title,
+            "/Subject": meta.subject,
+            "/Author": meta.author,
             "/Creator": "paperwork",
             "/Keywords": "高压业扩报装; 档案",
         }

@@ -12,22 +12,28 @@ import functools
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-__all__ = ["Cache", "default_cache_dir", "digest", "document_digest", "file_digest"]
+from paperwork.binder.libreoffice import user_cache_dir
+from paperwork.binder.pages import PdfPart
+from paperwork.render import templates
+
+__all__ = ["Cache", "default_cache_dir", "digest", "document_digest", "file_digest", "fill_cached"]
 
 
 def default_cache_dir() -> Path:
-    """``$PAPERWORK_CACHE``, else ``$XDG_CACHE_HOME/paperwork``, else ``~/.cache/paperwork``."""
+    """``$PAPERWORK_CACHE``, else the user's cache folder (``$XDG_CACHE_HOME/paperwork`` on Linux)."""
     if os.environ.get("PAPERWORK_CACHE"):
         return Path(os.environ["PAPERWORK_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "paperwork"
+    return user_cache_dir()
 
 
 def digest(*parts: bytes | str | object) -> str:
@@ -99,21 +105,28 @@ class Cache:
         self.misses += 1
         return None
 
-    def put_slice(self, key: str, blob: Path, start: int, end: int) -> Path | None:
-        """Record that the PDF for ``key`` is pages ``start``..``end``-1 of a stored blob."""
+    def get_pdf(self, key: str) -> PdfPart | None:
+        """The cached PDF pages for ``key`` (a whole PDF or a range of a merged one), or None."""
+        hit = self.get("pdf", key, ".pdf")
+        if hit is not None:
+            stat = hit.stat()
+            return PdfPart(hit, 0, _pages(str(hit), stat.st_size, stat.st_mtime_ns))
+        return self.get_slice(key)
+
+    def put_slice(self, key: str, part: PdfPart) -> None:
+        """Record that the PDF for ``key`` is a page range of a stored blob."""
         if self.folder is None:
-            return None
+            return
         entry = self._path("pdf", key, ".slice.json")
         entry.parent.mkdir(parents=True, exist_ok=True)
-        data = {"blob": str(blob.relative_to(self.folder)), "start": start, "end": end}
+        data = {"blob": str(part.path.relative_to(self.folder)), "start": part.start, "end": part.end}
         fd, tmp = tempfile.mkstemp(dir=entry.parent, suffix=".part")
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(data, out)
         os.replace(tmp, entry)
-        return entry
 
-    def get_slice(self, key: str) -> tuple[Path, Path, int, int] | None:
-        """(entry, blob, start, end) for ``key``, or None; a slice of a broken blob is dropped."""
+    def get_slice(self, key: str) -> PdfPart | None:
+        """The page range of a stored blob recorded for ``key``, or None (dropped if the blob is broken)."""
         if self.folder is None:
             return None
         entry = self._path("pdf", key, ".slice.json")
@@ -125,7 +138,7 @@ class Cache:
             stat = blob.stat()
             if 0 <= start < end <= _pages(str(blob), stat.st_size, stat.st_mtime_ns):
                 self.hits += 1
-                return entry, blob, start, end
+                return PdfPart(blob, start, end)
         except (OSError, ValueError, KeyError, TypeError):
             pass
         entry.unlink(missing_ok=True)
@@ -168,3 +181,19 @@ def _sound(path: Path, suffix: str) -> bool:
     except (OSError, PdfReadError, ValueError, KeyError):
         return False
     return True
+
+
+def fill_cached(key: str, context: Mapping[str, Any], out: Path, folder: Path | None, cache: Cache) -> Path:
+    """Fill template ``key`` into ``out``; a form with the same template and values is filled once."""
+    if not cache.enabled:
+        return templates.render_docx(key, context, out, folder)
+    path = templates.find_template(key, folder)
+    stamp = digest("docx-v1", document_digest(path), dict(context))
+    hit = cache.get("docx", stamp, ".docx")
+    if hit is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(hit, out)
+        return out
+    templates.render_docx(key, context, out, folder)
+    cache.put("docx", stamp, ".docx", out)
+    return out

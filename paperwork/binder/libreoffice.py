@@ -2,37 +2,32 @@
 
 One ``soffice`` process converts a whole batch (start-up dominates the cost of a
 single conversion). Each run has a private user profile, so parallel runs do
-not fight over a lock, and a private fontconfig that maps 宋体/仿宋 to Noto Serif
-CJK and 黑体 to Noto Sans CJK. A hung run is killed with its process group and
-tried once more; every expected PDF must exist and be non-empty.
+not fight over a lock, and a private fontconfig that maps the Windows families
+to installed CJK fonts (:data:`paperwork.render.fonts.ALIASES`). A hung run is
+killed with its whole process tree and tried once more; every expected PDF must
+exist and be non-empty. Nothing here is POSIX-only: locks are ``filelock``'s,
+the process tree is ``psutil``'s, the folders are ``platformdirs``'.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import functools
 import os
 import shutil
-import signal
 import subprocess
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from paperwork.errors import ConversionError
+from paperwork.render.fonts import ALIASES, INSTALL_HINT, require_cjk_font
 
-__all__ = [
-    "INSTALL_HINT",
-    "cjk_fonts",
-    "convert_batch",
-    "find_soffice",
-    "require_cjk_font",
-    "soffice_version",
-]
+__all__ = ["Converter", "convert_batch", "find_soffice", "soffice_version", "user_cache_dir"]
 
-INSTALL_HINT = "sudo apt-get install -y --no-install-recommends libreoffice-writer-nogui fonts-noto-cjk"
+#: Converts files to PDFs in a folder, in order: :func:`convert_batch` or a stand-in.
+Converter = Callable[[list[Path], Path], list[Path]]
 
 _FONTS_CONF = """<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
@@ -41,14 +36,25 @@ _FONTS_CONF = """<?xml version="1.0"?>
 {aliases}
 </fontconfig>
 """
-_ALIASES = {
-    "Noto Serif CJK SC": ["宋体", "SimSun", "仿宋", "FangSong", "仿宋_GB2312", "楷体", "KaiTi"],
-    "Noto Sans CJK SC": ["黑体", "SimHei", "微软雅黑", "Microsoft YaHei"],
-}
 
-
-# Word bookmarks become named destinations: merged batches are cut at them (see conversion.py)
+# Word bookmarks become named destinations: merged batches are cut at them (see pdfs.py)
 _PDF_FILTER = 'pdf:writer_pdf_Export:{"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}'
+
+_KNOWN_PLACES = {
+    "win32": (
+        r"C:\Program Files\LibreOffice\program\soffice.exe",
+        r"C:\Program Files (x86)\LibreOffice\program\soffice.exe",
+    ),
+    "darwin": ("/Applications/LibreOffice.app/Contents/MacOS/soffice",),
+}
+_POSIX_PLACES = ("/usr/lib/libreoffice/program/soffice", "/opt/libreoffice/program/soffice")
+
+
+def user_cache_dir() -> Path:
+    """This user's cache folder for paperwork (``$XDG_CACHE_HOME`` honoured on Linux)."""
+    from platformdirs import user_cache_path
+
+    return Path(user_cache_path("paperwork", appauthor=False))
 
 
 def find_soffice() -> Path:
@@ -65,7 +71,7 @@ def find_soffice() -> Path:
         found = shutil.which(name)
         if found:
             return Path(found)
-    for candidate in ("/usr/lib/libreoffice/program/soffice", "/opt/libreoffice/program/soffice"):
+    for candidate in _KNOWN_PLACES.get(sys.platform, _POSIX_PLACES):
         if Path(candidate).is_file():
             return Path(candidate)
     raise ConversionError(f"找不到 LibreOffice（soffice），无法把表单转换成 PDF；请安装：{INSTALL_HINT}")
@@ -77,29 +83,11 @@ def soffice_version() -> str:
     return out.stdout.strip()
 
 
-def cjk_fonts() -> list[str]:
-    """Installed fonts that cover Chinese (fontconfig's answer), empty if none."""
-    if not shutil.which("fc-list"):
-        return []
-    out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=60)
-    return sorted({line.split(",")[0].strip() for line in out.stdout.splitlines() if line.strip()})
-
-
-@functools.cache
-def _has_cjk_font() -> bool:
-    return bool(cjk_fonts())
-
-
-def require_cjk_font() -> None:
-    """Raise ConversionError naming the package when no font covers Chinese."""
-    if not _has_cjk_font():
-        raise ConversionError(f"没有可用的中文字体，表单会印成方框；请安装：{INSTALL_HINT}")
-
-
-def _fontconfig(folder: Path) -> Path:
+def fontconfig_file(folder: Path) -> Path:
+    """A fontconfig file that maps the Windows families to the installed substitutes."""
     aliases = "\n".join(
         f'  <alias binding="same"><family>{name}</family><prefer><family>{target}</family></prefer></alias>'
-        for target, names in _ALIASES.items()
+        for target, names in ALIASES.items()
         for name in names
     )
     path = folder / "fonts.conf"
@@ -118,24 +106,23 @@ def _profile(fallback: Path) -> Iterator[Path]:
     set-up, so runs take one of a few kept profiles, each held with a lock while
     in use; when all are taken, or none can be kept, a fresh one in ``fallback``.
     """
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "paperwork" / "libreoffice"
+    from filelock import FileLock, Timeout
+
+    base = user_cache_dir() / "libreoffice"
     for slot in range(_PROFILE_SLOTS):
         try:
             base.mkdir(parents=True, exist_ok=True)
-            handle = (base / f"{slot}.lock").open("a")
+            lock = FileLock(str(base / f"{slot}.lock"))
+            lock.acquire(timeout=0)
+        except Timeout:
+            continue
         except OSError:
             break
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            continue
         try:
             yield base / f"profile-{slot}"
             return
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            handle.close()
+            lock.release()
     yield fallback / "profile"
 
 
@@ -146,16 +133,28 @@ class _Run:
     timed_out: bool
 
 
+def end_tree(pid: int) -> None:
+    """Kill a process and every process it started (LibreOffice forks soffice.bin)."""
+    import psutil
+
+    try:
+        parent = psutil.Process(pid)
+        family = [*parent.children(recursive=True), parent]
+    except psutil.NoSuchProcess:
+        return
+    for proc in family:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            proc.kill()
+    psutil.wait_procs(family, timeout=10)
+
+
 def _run(cmd: list[str], env: dict[str, str], timeout: float) -> _Run:
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True, text=True
-    )
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
     try:
         out, _ = proc.communicate(timeout=timeout)
         return _Run(proc.returncode, out or "", False)
     except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        end_tree(proc.pid)
         out, _ = proc.communicate()
         return _Run(-9, out or "", True)
 
@@ -178,7 +177,7 @@ def convert_batch(files: list[Path], outdir: Path, *, timeout: float = 180.0) ->
     expected = [outdir / f"{f.stem}.pdf" for f in files]
     with tempfile.TemporaryDirectory(prefix="paperwork-lo-") as tmp, _profile(Path(tmp)) as profile:
         env = dict(os.environ)
-        env["FONTCONFIG_FILE"] = str(_fontconfig(Path(tmp)))
+        env["FONTCONFIG_FILE"] = str(fontconfig_file(Path(tmp)))
         env.setdefault("HOME", tmp)
         pending = list(files)
         last: _Run | None = None

@@ -24,8 +24,8 @@ def _folder(path: Path | None) -> list[tuple[str, int, int]]:
 
 def fingerprint(resolved: Resolved, *, draft: bool, templates: Path | None, duplex: bool = False) -> str:
     """A digest of everything a build reads: case, bureau data, templates, attachments, options."""
-    from paperwork import __version__
-    from paperwork.binder.converter import converter_salt
+    from paperwork._version import __version__
+    from paperwork.binder.pdfs import converter_salt
     from paperwork.render.templates import default_templates
 
     case = resolved.case

@@ -1,54 +1,58 @@
-"""Pages of the PDFs a build binds, with the merged LibreOffice output kept open.
+"""Pages a build binds: a frozen ``PdfPart`` says which pages of which PDF a document is.
 
-A merged conversion is cut into one PDF per document (for the cache); binding
-those pieces would parse each again. Instead the cut is remembered here and the
-pages come straight from the merged PDF, which is opened once — and its fonts
-are then copied once per binder, not once per form. Other PDFs (scans) are
-opened when needed and let go, so memory does not grow with a batch.
+A merged LibreOffice run makes one PDF for many documents; each document is a
+page range of it. Passing the range as a value, instead of cutting files, lets
+assembly open the merged PDF once — and copy its fonts once per binder, not
+once per form. A :class:`PageSource` opens each PDF once for one assembly and
+lets go of them all when it is done, so memory does not grow with a batch.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 
 from pypdf import PageObject, PdfReader
 
-__all__ = ["page_count", "pages_of", "release", "remember_slice"]
-
-_slices: dict[str, tuple[str, int, int]] = {}
-_readers: dict[str, PdfReader] = {}
+__all__ = ["PageSource", "PdfPart", "whole_pdf"]
 
 
-def remember_slice(piece: Path, whole: Path, start: int, end: int) -> None:
-    """``piece`` holds pages ``start``..``end``-1 of ``whole``."""
-    _slices[str(piece)] = (str(whole), start, end)
+@dataclass(frozen=True)
+class PdfPart:
+    """Pages ``start``..``end``-1 of the PDF at ``path``."""
+
+    path: Path
+    start: int
+    end: int
+
+    @property
+    def pages(self) -> int:
+        return self.end - self.start
 
 
-def _whole(path: str) -> PdfReader:
-    if path not in _readers:
-        _readers[path] = PdfReader(path)
-    return _readers[path]
+def whole_pdf(path: Path) -> PdfPart:
+    """Every page of a PDF (it is opened to count them)."""
+    return PdfPart(path, 0, len(PdfReader(str(path)).pages))
 
 
-def pages_of(path: Path) -> list[PageObject]:
-    """The pages of a PDF, from its merged original where it was cut from one."""
-    cut = _slices.get(str(path))
-    if cut is not None and Path(cut[0]).is_file():
-        whole, start, end = cut
-        reader = _whole(whole)
-        return [reader.pages[i] for i in range(start, end)]
-    return list(PdfReader(str(path)).pages)
+class PageSource:
+    """Opens each PDF once for the life of an assembly (``with PageSource() as pages: …``)."""
 
+    def __init__(self) -> None:
+        self._readers: dict[Path, PdfReader] = {}
 
-def page_count(path: Path) -> int:
-    """How many pages a PDF has, without parsing it where it was cut from a merged one."""
-    cut = _slices.get(str(path))
-    if cut is not None:
-        return cut[2] - cut[1]
-    return len(PdfReader(str(path)).pages)
+    def __enter__(self) -> PageSource:
+        return self
 
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._readers.clear()
 
-def release() -> None:
-    """Forget every cut and close the merged PDFs (at the end of a build)."""
-    _slices.clear()
-    _readers.clear()
+    def pages(self, part: PdfPart) -> list[PageObject]:
+        """The pages of ``part``, from its PDF opened once."""
+        reader = self._readers.get(part.path)
+        if reader is None:
+            reader = self._readers[part.path] = PdfReader(str(part.path))
+        return [reader.pages[i] for i in range(part.start, part.end)]

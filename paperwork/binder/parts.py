@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from paperwork.binder.assemble import Layout, catalog_lines
-from paperwork.case.model import Archive
-from paperwork.rules.catalog import Catalog
+from paperwork.binder.layout import Layout, catalog_lines
 from paperwork.case.dates import chinese, compact
+from paperwork.case.model import Archive
 from paperwork.render.contexts import CatalogData, CatalogLine, CoverData, NoteData
+from paperwork.rules.catalog import Catalog
 
 __all__ = ["explanation", "part_contexts"]
 

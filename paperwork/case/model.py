@@ -14,10 +14,10 @@ from typing import Literal
 
 import yaml
 
-from paperwork.errors import CaseError
-from paperwork.finding import Finding
 from paperwork.case.reader import read, spec, to_plain
 from paperwork.case.yamlfile import parse_yaml, read_yaml
+from paperwork.errors import CaseError
+from paperwork.finding import Finding
 
 __all__ = [
     "ApplicationForm",

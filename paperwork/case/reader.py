@@ -15,8 +15,8 @@ from datetime import date
 from typing import Any, Literal, get_args, get_origin
 
 from paperwork.case.dates import DateFormatError, parse_date
-from paperwork.finding import Finding, error, warning
 from paperwork.case.yamlfile import Parsed
+from paperwork.finding import Finding, error, warning
 
 __all__ = ["field_types", "is_record", "read_record", "spec", "unwrap_optional"]
 

@@ -10,8 +10,8 @@ from dataclasses import fields
 from datetime import date
 from typing import Any, Literal, get_args, get_origin
 
-from paperwork.case.model import Case
 from paperwork.case.dates import ACCEPTED_FORMS
+from paperwork.case.model import Case
 from paperwork.case.reader import field_types, is_record, required, unwrap_optional
 
 __all__ = ["json_schema", "starter_yaml"]

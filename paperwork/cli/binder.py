@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from paperwork.rules.bureau import Bureau
 from paperwork.cli.common import (
     EXIT_CASE,
     _bureau,
@@ -20,6 +19,7 @@ from paperwork.cli.common import (
 )
 from paperwork.cli.report import progress, summary_table
 from paperwork.errors import PaperworkError
+from paperwork.rules.bureau import Bureau
 
 
 def _template_key(bureau: Bureau, name: str, *, archive_parts: bool) -> str:
@@ -168,7 +168,8 @@ def doctor_cmd() -> None:
     """检查运行环境：LibreOffice、中文字体、各依赖的版本。"""
     from importlib.metadata import PackageNotFoundError, version
 
-    from paperwork.binder.libreoffice import INSTALL_HINT, cjk_fonts, find_soffice, soffice_version
+    from paperwork.binder.libreoffice import find_soffice, soffice_version
+    from paperwork.render.fonts import INSTALL_HINT, cjk_fonts
 
     ok = True
     try:

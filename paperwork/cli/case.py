@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from paperwork.rules.checklist import STATUS_NAMES, checklist
+from paperwork.case.schema import json_schema, starter_yaml
 from paperwork.cli.common import (
     EXIT_CASE,
     EXIT_USAGE,
@@ -25,9 +25,9 @@ from paperwork.cli.common import (
     cli,
     format_option,
 )
+from paperwork.rules.checklist import STATUS_NAMES, checklist
 from paperwork.rules.derived import derived_dates
 from paperwork.rules.forms import ISSUER_NAMES
-from paperwork.case.schema import json_schema, starter_yaml
 from paperwork.rules.validation import validate
 
 

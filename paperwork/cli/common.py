@@ -12,10 +12,10 @@ from typing import Any, TypeVar
 
 import click
 
-from paperwork.rules.bureau import Bureau, load_bureau
 from paperwork.case.model import load_case
 from paperwork.errors import CaseError, ConfigError, PaperworkError
 from paperwork.finding import Finding
+from paperwork.rules.bureau import Bureau, load_bureau
 from paperwork.rules.resolution import Resolved, resolve
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from paperwork.rules.checklist import STATUS_NAMES
 from paperwork.cli.common import (
     _calendar,
     _guard,
@@ -22,6 +21,7 @@ from paperwork.cli.common import (
     regime_option,
     today_option,
 )
+from paperwork.rules.checklist import STATUS_NAMES
 
 
 @cli.command("status")

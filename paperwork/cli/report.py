@@ -5,10 +5,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 
-from paperwork.binder.batch import CaseOutcome
+if TYPE_CHECKING:  # a type only: importing the build would pull in pypdf and openpyxl at start-up
+    from paperwork.binder.build import CaseOutcome
 
 __all__ = ["progress", "summary_table"]
 

@@ -2,42 +2,34 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-from functools import cache
 from pathlib import Path
 
-from paperwork.binder.libreoffice import INSTALL_HINT
-from paperwork.errors import ConversionError
+from paperwork.errors import PaperworkError
+from paperwork.render.fonts import cjk_font_file
 from paperwork.rules.timeline import Timeline
 
-__all__ = ["cjk_font_file", "timeline_chart"]
+__all__ = ["CHART_HINT", "ChartUnavailable", "timeline_chart"]
+
+CHART_HINT = "pip install 'hv-paperwork[chart]'（或 pip install matplotlib）"
 
 
-@cache
-def cjk_font_file() -> Path:
-    """A font file that covers Chinese (Noto Sans CJK SC preferred), or ConversionError."""
-    if shutil.which("fc-match"):
-        for family in ("Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei"):
-            out = subprocess.run(
-                ["fc-match", "-f", "%{file}\n%{lang}", f"{family}:lang=zh-cn"], capture_output=True, text=True
-            )
-            lines = out.stdout.splitlines()
-            if out.returncode == 0 and lines and "zh-cn" in out.stdout and Path(lines[0]).is_file():
-                return Path(lines[0])
-    raise ConversionError(f"没有可用的中文字体，图表里的中文会印成方框；请安装：{INSTALL_HINT}")
+class ChartUnavailable(PaperworkError):
+    """matplotlib, which only the timeline chart needs, is not installed."""
 
 
 def timeline_chart(line: Timeline, title: str, out: Path) -> Path:
     """Draw the case's steps as horizontal bars in calendar time and save a PNG."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise ChartUnavailable(f"画时间线图需要 matplotlib，它没有安装；请安装：{CHART_HINT}") from None
 
     matplotlib.use("Agg")
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
     from matplotlib import font_manager
 
-    font = cjk_font_file()
+    font = cjk_font_file().path
     font_manager.fontManager.addfont(str(font))
     family = font_manager.FontProperties(fname=str(font)).get_name()
     plt.rcParams["font.family"] = family

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from datetime import date
 
-from paperwork.case.model import Case
 from paperwork.case.dates import chinese
-from paperwork.rules.resolution import Paper, Resolved, first_reply
+from paperwork.case.model import Case
 from paperwork.case.reader import spec
+from paperwork.rules.resolution import Paper, Resolved, first_reply
 
 __all__ = [
     "MODELS",

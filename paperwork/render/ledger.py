@@ -12,8 +12,8 @@ from openpyxl.styles import Font, PatternFill
 
 from paperwork.case.model import load_case
 from paperwork.errors import CaseError, PaperworkError
-from paperwork.render.sheets import style_sheet
 from paperwork.finding import Finding
+from paperwork.render.sheets import style_sheet
 from paperwork.rules.resolution import resolve
 from paperwork.rules.timeline import Regime, Timeline, timeline
 from paperwork.rules.validation import Report, validate

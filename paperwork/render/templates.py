@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import shutil
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -14,11 +13,10 @@ from typing import Any
 import jinja2
 from docxtpl import DocxTemplate
 
-from paperwork.binder.cache import Cache, digest, document_digest
 from paperwork.errors import TemplateError
 from paperwork.render.contexts import MODELS, template_fields
 
-__all__ = ["default_templates", "find_template", "render_cached", "render_docx", "template_variables"]
+__all__ = ["default_templates", "find_template", "render_docx", "template_variables"]
 
 
 def default_templates() -> Path:
@@ -124,20 +122,4 @@ def render_docx(key: str, context: Mapping[str, Any], out: Path, folder: Path | 
         raise TemplateError(f"模板 {path} 填写失败：{exc}") from None
     out.parent.mkdir(parents=True, exist_ok=True)
     tpl.save(str(out))
-    return out
-
-
-def render_cached(key: str, context: Mapping[str, Any], out: Path, folder: Path | None, cache: Cache) -> Path:
-    """Like :func:`render_docx`, but a form with the same template and values is filled once."""
-    if not cache.enabled:
-        return render_docx(key, context, out, folder)
-    path = find_template(key, folder)
-    stamp = digest("docx-v1", document_digest(path), dict(context))
-    hit = cache.get("docx", stamp, ".docx")
-    if hit is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(hit, out)
-        return out
-    render_docx(key, context, out, folder)
-    cache.put("docx", stamp, ".docx", out)
     return out

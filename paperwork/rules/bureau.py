@@ -13,10 +13,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from paperwork.errors import ConfigError
-from paperwork.rules.forms import Form
 from paperwork.case.reader import read
 from paperwork.case.yamlfile import Parsed, parse_yaml, read_text
+from paperwork.errors import ConfigError
+from paperwork.rules.forms import Form
 
 __all__ = ["BinderEntry", "BinderPart", "BinderSpec", "Bureau", "OrderRule", "Step", "load_bureau"]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from paperwork.rules.bureau import BinderSpec
 from paperwork.case.model import BinderInfo
+from paperwork.rules.bureau import BinderSpec
 from paperwork.rules.forms import Form
 from paperwork.rules.resolution import Paper, Resolved
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from paperwork.rules.bureau import Bureau, load_bureau
 from paperwork.case.model import Case, Document
+from paperwork.rules.bureau import Bureau, load_bureau
 from paperwork.rules.forms import Form
 
 __all__ = ["Paper", "Resolved", "resolve"]

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from paperwork.case.reader import read
+from paperwork.case.yamlfile import Parsed, parse_yaml, read_text
 from paperwork.errors import ConfigError
 from paperwork.rules.resolution import Resolved
-from paperwork.case.reader import read
 from paperwork.rules.workdays import WorkCalendar
-from paperwork.case.yamlfile import Parsed, parse_yaml, read_text
 
 __all__ = [
     "DEFAULT_REGIME",

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from paperwork.case.model import Case
-from paperwork.rules.catalog import catalogs
 from paperwork.finding import Finding, error, warning
+from paperwork.rules.catalog import catalogs
 from paperwork.rules.resolution import Paper, Resolved, resolve
 from paperwork.rules.workdays import WorkCalendar, load_calendar
 

@@ -20,8 +20,8 @@ import chinese_calendar
 from dateutil.rrule import DAILY, rrule
 
 from paperwork.case.dates import DateFormatError, parse_date
-from paperwork.errors import CaseError, ConfigError
 from paperwork.case.yamlfile import parse_yaml, read_text
+from paperwork.errors import CaseError, ConfigError
 
 __all__ = ["HOLIDAY_NAMES", "WorkCalendar", "load_calendar"]
 

@@ -1,10 +1,10 @@
-"""Converting a build's documents: cached, and merged so that LibreOffice opens few files.
+"""PDFs for a build's documents: cached, and merged so that LibreOffice opens few files.
 
 LibreOffice spends most of a small document's conversion on opening and
 laying out the file, not on its pages. Documents made from the same styles
 (our templates and stamps) are therefore put into one DOCX, each starting a new
 section with a bookmark; the PDF's named destinations then tell where each one
-begins, and the PDF is cut back into one file per document. DOCX files of other
+begins, and each document is a :class:`PdfPart` (a page range) of that PDF. DOCX files of other
 origins (a clerk's own attachment) are converted on their own, in the same run.
 """
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import itertools
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +23,11 @@ from lxml import etree
 from pypdf import PdfReader
 
 from paperwork.binder.cache import Cache, digest, document_digest
-from paperwork.binder.libreoffice import convert_batch
-from paperwork.binder.pages import remember_slice
+from paperwork.binder.libreoffice import Converter, convert_batch
+from paperwork.binder.pages import PdfPart, whole_pdf
+from paperwork.render.fonts import ALIASES
 
-__all__ = ["Batch", "convert_documents", "converter_salt"]
-
-Batch = Callable[[list[Path], Path], list[Path]]
+__all__ = ["converter_salt", "pdfs_for"]
 
 _MARK = "pwdoc"  # letters only: PDF names escape other characters
 _RELATIONSHIP_ATTRS = ("r:id", "r:embed", "r:link", "headerReference", "footerReference")
@@ -37,9 +35,7 @@ _RELATIONSHIP_ATTRS = ("r:id", "r:embed", "r:link", "headerReference", "footerRe
 
 def converter_salt() -> str:
     """What, besides the DOCX, decides the PDF: bump when the conversion set-up changes."""
-    from paperwork.binder.libreoffice import _ALIASES
-
-    return digest("paperwork-conversion-v1", _ALIASES)
+    return digest("paperwork-conversion-v1", {k: list(v) for k, v in ALIASES.items()})
 
 
 def _style_key(path: Path) -> str | None:
@@ -124,13 +120,13 @@ def _bounds(pdf: Path, count: int) -> list[tuple[int, int]] | None:
     return list(itertools.pairwise(edges))
 
 
-def convert_documents(
-    docs: list[Path], workdir: Path, cache: Cache, batch: Batch = convert_batch
-) -> list[Path]:
-    """PDFs for ``docs`` (in order): from the cache, else from one LibreOffice run."""
+def pdfs_for(
+    docs: list[Path], workdir: Path, cache: Cache, batch: Converter = convert_batch
+) -> list[PdfPart]:
+    """The PDF pages of each of ``docs`` (in order): from the cache, else from one LibreOffice run."""
     salt = converter_salt()
     keys = [digest(salt, document_digest(d)) for d in docs]
-    result: dict[int, Path] = {}
+    result: dict[int, PdfPart] = {}
     todo: list[int] = []
     first_of: dict[str, int] = {}
     copies: list[tuple[int, int]] = []
@@ -139,14 +135,9 @@ def convert_documents(
             copies.append((i, first_of[key]))
             continue
         first_of[key] = i
-        hit = cache.get("pdf", key, ".pdf")
-        cut = cache.get_slice(key) if hit is None else None
+        hit = cache.get_pdf(key)
         if hit is not None:
             result[i] = hit
-        elif cut is not None:
-            entry, blob, start, end = cut
-            remember_slice(entry, blob, start, end)
-            result[i] = entry
         else:
             todo.append(i)
     if todo:
@@ -175,10 +166,10 @@ def convert_documents(
             plan.append(("single", [i]))
         pdfs = batch(inputs, workdir / "pdf")
         retry: list[int] = []
-        sliced: set[int] = set()
+        made: dict[int, Path] = {}
         for (kind, members), pdf in zip(plan, pdfs, strict=True):
             if kind == "single":
-                result[members[0]] = pdf
+                made[members[0]] = pdf
                 continue
             bounds = _bounds(pdf, len(members))
             if bounds is None:  # no usable bookmarks: convert these one by one
@@ -186,12 +177,9 @@ def convert_documents(
                 continue
             # the merged PDF is kept whole; each document is a page range of it
             blob = cache.put("blob", digest(*(keys[i] for i in members)), ".pdf", pdf)
-            for n, (i, (start, end)) in enumerate(zip(members, bounds, strict=True)):
-                virtual = pdf.with_name(f"{pdf.stem}-{n:05d}.slice")  # without a cache: a name only
-                entry = cache.put_slice(keys[i], blob, start, end) or virtual
-                remember_slice(entry, blob, start, end)
-                result[i] = entry
-                sliced.add(i)
+            for i, (start, end) in zip(members, bounds, strict=True):
+                result[i] = PdfPart(blob, start, end)
+                cache.put_slice(keys[i], result[i])
         if retry:
             again: list[Path] = []
             for i in retry:
@@ -199,10 +187,9 @@ def convert_documents(
                 path.write_bytes(docs[i].read_bytes())
                 again.append(path)
             for i, pdf in zip(retry, batch(again, workdir / "pdf-retry"), strict=True):
-                result[i] = pdf
-        for i in todo:
-            if i not in sliced:
-                result[i] = cache.put("pdf", keys[i], ".pdf", result[i])
+                made[i] = pdf
+        for i, pdf in made.items():
+            result[i] = whole_pdf(cache.put("pdf", keys[i], ".pdf", pdf))
     for i, original in copies:
         result[i] = result[original]
     return [result[i] for i in range(len(docs))]

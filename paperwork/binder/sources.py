@@ -1,0 +1,82 @@
+"""Where each page of a case's binders comes from, as typed values.
+
+A paper, an archive part or a stamp is either :class:`Ready` (its PDF pages are
+known) or :class:`Pending` (a DOCX/DOC waiting for LibreOffice). A build collects
+the pending documents of every case, converts them in one run, and turns each
+into ready pages with :func:`settle`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import TypeVar
+
+from paperwork.binder.attachments import check_office, check_pdf, image_to_pdf, kind_of
+from paperwork.binder.pages import PdfPart
+
+__all__ = ["Pending", "Ready", "Source", "attachment_source", "pending_in", "settle", "settle_all"]
+
+
+@dataclass(frozen=True)
+class Ready:
+    """Pages that exist: a PDF part."""
+
+    part: PdfPart
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A document that becomes pages once LibreOffice has converted it."""
+
+    document: Path
+
+
+Source = Ready | Pending
+
+
+def settle(source: Source, converted: dict[Path, PdfPart]) -> Source:
+    """``source`` with its converted pages where LibreOffice made them."""
+    if isinstance(source, Pending) and source.document in converted:
+        return Ready(converted[source.document])
+    return source
+
+
+R = TypeVar("R")
+
+
+def settle_all(record: R, converted: dict[Path, PdfPart]) -> R:
+    """A frozen record of sources (e.g. one binder's parts) with every pending one settled."""
+    changes = {
+        f.name: settle(value, converted)
+        for f in fields(record)  # type: ignore[arg-type]
+        if isinstance(value := getattr(record, f.name), Ready | Pending)
+    }
+    return replace(record, **changes)  # type: ignore[type-var]
+
+
+def pending_in(record: object) -> list[Path]:
+    """The documents a record of sources still waits for."""
+    return [
+        value.document
+        for f in fields(record)  # type: ignore[arg-type]
+        if isinstance(value := getattr(record, f.name), Pending)
+    ]
+
+
+def attachment_source(path: Path, title: str, stage: Callable[[str], Path]) -> Source:
+    """A paper's own file as pages: a PDF as it is, an image wrapped, a DOCX/DOC to convert.
+
+    ``stage`` gives a fresh working file name with the suffix asked for.
+    """
+    kind = kind_of(path, title)
+    if kind == "pdf":
+        return Ready(PdfPart(path, 0, check_pdf(path, title)))
+    if kind == "image":
+        return Ready(PdfPart(image_to_pdf(path, title, stage(".pdf")), 0, 1))
+    check_office(path, title)
+    staged = stage(path.suffix.lower())
+    shutil.copyfile(path, staged)
+    return Pending(staged)

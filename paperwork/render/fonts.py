@@ -1,0 +1,157 @@
+"""Fonts: which installed fonts cover Chinese, and which stand in for the Windows families.
+
+Found by reading the font files themselves with fontTools (name and OS/2 tables), in
+the font folders of Linux, Windows and macOS — no fontconfig command needed, so the
+same code answers on a clerk's Windows PC. LibreOffice on Linux is told the
+substitutes through a private fontconfig file (see :mod:`paperwork.binder.libreoffice`).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from paperwork.errors import ConversionError
+
+__all__ = [
+    "ALIASES",
+    "INSTALL_HINT",
+    "FontFile",
+    "cjk_font_file",
+    "cjk_fonts",
+    "font_folders",
+    "require_cjk_font",
+]
+
+INSTALL_HINT = "sudo apt-get install -y --no-install-recommends libreoffice-writer-nogui fonts-noto-cjk"
+
+#: The installed family that prints each Windows family name the forms use.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "Noto Serif CJK SC": ("宋体", "SimSun", "仿宋", "FangSong", "仿宋_GB2312", "楷体", "KaiTi"),
+    "Noto Sans CJK SC": ("黑体", "SimHei", "微软雅黑", "Microsoft YaHei"),
+}
+
+_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
+# names that usually mean a CJK face: looked at first, so the common case stops early
+_LIKELY = ("cjk", "han", "sim", "song", "hei", "kai", "fang", "ming", "wqy", "wenquan", "yahei", "droid")
+_GB2312_BIT = 1 << 18  # OS/2 ulCodePageRange1: "Chinese: Simplified chars—PRC and Singapore"
+_BIG5_BIT = 1 << 20
+
+
+class FontError(ConversionError):
+    """No installed font covers Chinese."""
+
+
+@dataclass(frozen=True)
+class FontFile:
+    """One face of an installed font file: its family name, file and face index (for .ttc)."""
+
+    family: str
+    path: Path
+    index: int = 0
+
+
+def font_folders() -> list[Path]:
+    """The folders fonts are installed in on this system, the user's own included."""
+    home = Path.home()
+    if sys.platform == "win32":
+        windir = Path(os.environ.get("WINDIR", r"C:\Windows"))
+        local = Path(os.environ.get("LOCALAPPDATA", home / "AppData" / "Local"))
+        folders = [windir / "Fonts", local / "Microsoft" / "Windows" / "Fonts"]
+    elif sys.platform == "darwin":
+        folders = [Path("/System/Library/Fonts"), Path("/Library/Fonts"), home / "Library" / "Fonts"]
+    else:
+        data = os.environ.get("XDG_DATA_HOME") or str(home / ".local" / "share")
+        folders = [
+            Path("/usr/share/fonts"),
+            Path("/usr/local/share/fonts"),
+            Path(data) / "fonts",
+            home / ".fonts",
+        ]
+    return [f for f in folders if f.is_dir()]
+
+
+def _files() -> list[Path]:
+    found: list[Path] = []
+    for folder in font_folders():
+        for root, _dirs, names in os.walk(folder):
+            found.extend(Path(root) / n for n in names if Path(n).suffix.lower() in _SUFFIXES)
+    return sorted(found, key=lambda p: (not any(w in p.name.lower() for w in _LIKELY), str(p)))
+
+
+def _faces(path: Path) -> Iterator[FontFile]:
+    """The Chinese faces in one font file (none if it is unreadable or covers no Chinese)."""
+    from fontTools.ttLib import TTCollection, TTFont, TTLibError
+
+    try:
+        if path.suffix.lower() in {".ttc", ".otc"}:
+            collection = TTCollection(str(path), lazy=True)
+            fonts, closing = list(collection.fonts), collection
+        else:
+            single = TTFont(str(path), lazy=True)
+            fonts, closing = [single], single
+    except (TTLibError, OSError, KeyError, ValueError, AssertionError, EOFError):
+        return
+    found = []
+    with closing:
+        for index, font in enumerate(fonts):
+            try:
+                if not _chinese(font):
+                    continue
+                name = font["name"]
+                family = name.getDebugName(16) or name.getDebugName(1)
+            except (TTLibError, OSError, KeyError, ValueError, AssertionError, EOFError):
+                continue
+            if family:
+                found.append(FontFile(family, path, index))
+    yield from found
+
+
+def _chinese(font: object) -> bool:
+    try:
+        os2 = font["OS/2"]  # type: ignore[index]
+        if getattr(os2, "ulCodePageRange1", 0) & (_GB2312_BIT | _BIG5_BIT):
+            return True
+        cmap = font["cmap"].getBestCmap() or {}  # type: ignore[index]
+        return 0x4E2D in cmap and 0x6587 in cmap  # 中, 文
+    except (KeyError, AttributeError):
+        return False
+
+
+@functools.cache
+def _all_faces() -> tuple[FontFile, ...]:
+    return tuple(face for path in _files() for face in _faces(path))
+
+
+def cjk_fonts() -> list[str]:
+    """Family names of the installed fonts that cover Chinese, empty if none."""
+    return sorted({face.family for face in _all_faces()})
+
+
+@functools.cache
+def _has_cjk_font() -> bool:
+    return any(True for path in _files() for _ in _faces(path))
+
+
+def require_cjk_font() -> None:
+    """Raise FontError naming the package when no font covers Chinese."""
+    if not _has_cjk_font():
+        raise FontError(f"没有可用的中文字体，表单会印成方框；请安装：{INSTALL_HINT}")
+
+
+def cjk_font_file(prefer: tuple[str, ...] = ("Noto Sans CJK SC", "Noto Serif CJK SC")) -> FontFile:
+    """A Chinese face, the preferred families first (for the chart); FontError if none."""
+    faces = _all_faces()
+    regular_first = sorted(faces, key=lambda f: "regular" not in f.path.name.lower())
+    for family in prefer:
+        for face in regular_first:
+            if face.family == family:
+                return face
+    simplified = [f for f in faces if f.family.endswith(("SC", "GB")) or "Sim" in f.family]
+    if simplified or faces:
+        return (simplified or list(faces))[0]
+    raise FontError(f"没有可用的中文字体，图表里的中文会印成方框；请安装：{INSTALL_HINT}")
