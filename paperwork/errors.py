@@ -34,8 +34,9 @@ class CaseError(PaperworkError):
     def __init__(self, source: str, findings: tuple[Finding, ...]) -> None:
         self.source = source
         self.findings = findings
-        first = findings[0].message if findings else ""
-        super().__init__(f"{source}: {len(findings)} 处错误；{first}")
+        errors = [f for f in findings if f.severity == "error"]
+        first = errors[0].message if errors else ""
+        super().__init__(f"{source}：{len(errors)} 处错误；{first}")
 
 
 class ConfigError(PaperworkError):

@@ -11,6 +11,7 @@ Severity = Literal["error", "warning"]
 
 #: Every stable finding code, with what it means. Scripts key on these.
 CODES: dict[str, str] = {
+    "CASE_UNREADABLE": "案卷文件不存在、是文件夹或打不开",
     "YAML_SYNTAX": "案卷文件不是合法的 YAML",
     "YAML_DUPLICATE_KEY": "同一层级出现重复的键",
     "FIELD_MISSING": "缺少必填字段",

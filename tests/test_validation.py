@@ -194,6 +194,7 @@ def test_every_finding_code_is_exercised() -> None:
         "PAPER_NOT_APPLICABLE",
         "FILE_MISSING",
         "CONFIG_INVALID",
+        "CASE_UNREADABLE",  # test_reach.py
         "DATE_HOLIDAY",  # test_timeline.py
         "CALENDAR_NO_DATA",  # test_timeline.py
     }

@@ -116,7 +116,7 @@ def _profile(fallback: Path) -> Iterator[Path]:
             lock.acquire(timeout=0)
         except Timeout:
             continue
-        except OSError:
+        except (OSError, NotImplementedError):  # no locking on this system: a fresh profile
             break
         try:
             yield base / f"profile-{slot}"

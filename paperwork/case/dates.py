@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from paperwork.errors import PaperworkError
+
 __all__ = ["ACCEPTED_FORMS", "DateFormatError", "chinese", "compact", "parse_date"]
 
 ACCEPTED_FORMS = "2023-03-01、20230301、2023.3.1、2023/3/1 或 2023年3月1日"
@@ -14,7 +16,7 @@ _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _CHINESE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 
 
-class DateFormatError(ValueError):
+class DateFormatError(PaperworkError, ValueError):
     """A text that is not one of the accepted date forms, or an impossible day."""
 
 

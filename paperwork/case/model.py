@@ -10,16 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import yaml
 
 from paperwork.case.reader import read, spec, to_plain
-from paperwork.case.yamlfile import parse_yaml, read_yaml
+from paperwork.case.yamlfile import Parsed, parse_yaml, read_yaml
 from paperwork.errors import CaseError
 from paperwork.finding import Finding
 
 __all__ = [
+    "KINDS",
     "ApplicationForm",
     "Archive",
     "BinderInfo",
@@ -29,13 +30,16 @@ __all__ = [
     "Customer",
     "Document",
     "Equipment",
+    "Kind",
     "Person",
     "dump_case",
     "load_case",
     "loads_case",
 ]
 
+#: The kinds of hookup (业务类型): written here once; forms, steps and the 登记表 take it from here.
 Kind = Literal["新装", "增容"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
 
 
 @dataclass(frozen=True)
@@ -214,30 +218,28 @@ def _finish(case: Case, source: str, lines: dict[str, int], findings: list[Findi
     return case
 
 
-def loads_case(text: str, source: str = "<case>") -> Case:
-    """Read a case from YAML text; raise CaseError with every problem found."""
-    parsed = parse_yaml(text, source)
+def _case(parsed: Parsed, source: str) -> Case:
     record, findings = read(Case, parsed, source)
     errors = [f for f in findings if f.severity == "error"]
-    if record is None or errors:
+    if not isinstance(record, Case) or errors:
         raise CaseError(source, tuple(findings))
-    assert isinstance(record, Case)
     return _finish(record, source, parsed.lines, findings)
+
+
+def loads_case(text: str, source: str = "<case>") -> Case:
+    """Read a case from YAML text; raise CaseError with every problem found."""
+    return _case(parse_yaml(text, source), source)
 
 
 def load_case(path: str | Path) -> Case:
     """Read a case file; raise CaseError (with paths and lines) if it is unusable.
 
-    Warnings found while reading (unknown keys) stay on ``case.load_findings``.
+    A path that is missing, a folder or unreadable is a CaseError too (code
+    CASE_UNREADABLE). Warnings found while reading (unknown keys) stay on
+    ``case.load_findings``.
     """
     path = Path(path)
-    parsed = read_yaml(path)
-    record, findings = read(Case, parsed, str(path))
-    errors = [f for f in findings if f.severity == "error"]
-    if record is None or errors:
-        raise CaseError(str(path), tuple(findings))
-    assert isinstance(record, Case)
-    return _finish(record, str(path), parsed.lines, findings)
+    return _case(read_yaml(path), str(path))
 
 
 def dump_case(case: Case) -> str:

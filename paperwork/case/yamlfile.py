@@ -123,8 +123,19 @@ def read_text(path: Path, what: str) -> str:
 
 def read_yaml(path: Path) -> Parsed:
     """Read a YAML file as UTF-8; raise CaseError when it cannot be read."""
+    if path.is_dir():
+        fix = f"请给出其中的案卷文件，例如 {path / 'case.yaml'}"
+        raise CaseError(
+            str(path), (error("CASE_UNREADABLE", f"{path} 是文件夹，不是案卷文件；{fix}", source=str(path)),)
+        )
     try:
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        message = f"案卷文件 {path} 不存在；请核对路径，或用 paperwork init 新建一个"
+        raise CaseError(str(path), (error("CASE_UNREADABLE", message, source=str(path)),)) from None
+    except OSError as exc:
+        message = f"案卷文件 {path} 打不开（{exc.strerror or exc}）；请检查权限"
+        raise CaseError(str(path), (error("CASE_UNREADABLE", message, source=str(path)),)) from None
     except UnicodeDecodeError:
         raise CaseError(
             str(path),

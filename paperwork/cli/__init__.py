@@ -4,11 +4,12 @@ Exit codes: 0 done (warnings allowed), 1 the case has errors, 2 usage error.
 """
 
 from paperwork.cli import binder, case, deadline  # noqa: F401  (they register their commands)
-from paperwork.cli.common import cli
+from paperwork.cli.common import cli, fit_console
 
 __all__ = ["cli", "main"]
 
 
 def main() -> None:
     """Console-script entry point."""
+    fit_console()
     cli(prog_name="paperwork")

@@ -16,6 +16,7 @@ from paperwork.cli.common import (
     bureau_option,
     case_argument,
     cli,
+    style,
 )
 from paperwork.cli.report import progress, summary_table
 from paperwork.errors import PaperworkError
@@ -109,7 +110,7 @@ def build_binder_cmd(
     else:
         summary_table(outcomes)
     if draft and not failed:
-        click.echo(click.style("这是草稿：每页有“草稿”标记，不能归档。", fg="yellow"))
+        click.echo(style("这是草稿：每页有“草稿”标记，不能归档。", fg="yellow"))
     if failed:
         for outcome in failed:
             click.echo(f"✗ {outcome.case_id}（{outcome.path}）：{outcome.message}", err=True)
@@ -176,13 +177,13 @@ def doctor_cmd() -> None:
         click.echo(f"LibreOffice：{find_soffice()}（{soffice_version()}）")
     except PaperworkError as exc:
         ok = False
-        click.echo(click.style(f"LibreOffice：缺少。{exc}", fg="red"))
+        click.echo(style(f"LibreOffice：缺少。{exc}", fg="red"))
     fonts = cjk_fonts()
     if fonts:
         click.echo(f"中文字体：{'、'.join(fonts[:6])}{' 等' if len(fonts) > 6 else ''}（共 {len(fonts)} 个）")
     else:
         ok = False
-        click.echo(click.style(f"中文字体：没有。请安装：{INSTALL_HINT}", fg="red"))
+        click.echo(style(f"中文字体：没有。请安装：{INSTALL_HINT}", fg="red"))
     click.echo(f"Python：{sys.version.split()[0]}")
     for package in (
         "paperwork",
@@ -198,7 +199,7 @@ def doctor_cmd() -> None:
             click.echo(f"{package}：{version(package)}")
         except PackageNotFoundError:
             ok = False
-            click.echo(click.style(f"{package}：未安装", fg="red"))
+            click.echo(style(f"{package}：未安装", fg="red"))
     if not ok:
         sys.exit(EXIT_CASE)
-    click.echo(click.style("✓ 环境齐全。", fg="green"))
+    click.echo(style("✓ 环境齐全。", fg="green"))

@@ -24,6 +24,7 @@ from paperwork.cli.common import (
     case_argument,
     cli,
     format_option,
+    style,
 )
 from paperwork.rules.checklist import STATUS_NAMES, checklist
 from paperwork.rules.derived import derived_dates
@@ -48,10 +49,10 @@ def validate_cmd(case: str, fmt: str, bureau_path: str | None, calendar_path: st
         _print_findings(report.findings)
         if report.ok:
             note = f"，{len(report.warnings)} 个警告" if report.warnings else ""
-            click.echo(click.style(f"✓ {case} 通过检查{note}。", fg="green"))
+            click.echo(style(f"✓ {case} 通过检查{note}。", fg="green"))
         else:
             click.echo(
-                click.style(
+                style(
                     f"✗ {case}：{len(report.errors)} 个错误，{len(report.warnings)} 个警告。",
                     fg="red",
                 )
@@ -95,7 +96,7 @@ def checklist_cmd(case: str, step: str | None, fmt: str, bureau_path: str | None
         return
     marks = {"present": "✓", "missing": "✗", "not_applicable": "－", "untracked": "·"}
     for s in steps:
-        state = click.style("已完成", fg="green") if s.done else click.style("未完成", fg="yellow")
+        state = style("已完成", fg="green") if s.done else style("未完成", fg="yellow")
         click.echo(f"【{s.name}】{state}")
         for label, items in (("需带", s.bring), ("带回", s.returns)):
             for item in items:

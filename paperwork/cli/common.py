@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import json
 import os
 import sys
@@ -20,6 +22,36 @@ from paperwork.rules.resolution import Resolved, resolve
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# What a console that cannot show a character (a Chinese Windows console in GBK) gets instead.
+_STAND_INS = {"✓": "√", "✗": "×", "→": "->", "－": "-", "·": ".", "☑": "[x]", "□": "[ ]", "…": "..."}
+
+
+def _stand_in(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    text = exc.object[exc.start : exc.end]
+    return "".join(_STAND_INS.get(c, "?") for c in text), exc.end
+
+
+codecs.register_error("paperwork-console", _stand_in)
+
+
+def fit_console() -> None:
+    """Let output survive any console encoding: characters it lacks get a stand-in, never a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="paperwork-console")
+
+
+def style(text: str, **how: Any) -> str:
+    """``click.style`` unless NO_COLOR is set (https://no-color.org): then the plain text."""
+    if os.environ.get("NO_COLOR"):
+        return text
+    return click.style(text, **how)
+
+
 EXIT_CASE = 1
 EXIT_USAGE = 2
 
@@ -29,7 +61,7 @@ SEVERITY_NAMES = {"error": "错误", "warning": "警告"}
 def _print_findings(findings: Iterable[Finding], *, err: bool = False) -> None:
     for f in findings:
         rule = f" {f.rule}" if f.rule else ""
-        head = click.style(
+        head = style(
             f"[{SEVERITY_NAMES[f.severity]} {f.code}{rule}]",
             fg="red" if f.severity == "error" else "yellow",
         )

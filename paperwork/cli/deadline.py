@@ -19,6 +19,7 @@ from paperwork.cli.common import (
     cli,
     format_option,
     regime_option,
+    style,
     today_option,
 )
 from paperwork.rules.checklist import STATUS_NAMES
@@ -81,16 +82,16 @@ def status_cmd(
             continue
         end = s.end.isoformat() if s.end else "进行中"
         if s.overdue:
-            state = click.style(f"超期 {-(s.remaining or 0)} 个工作日", fg="red")
+            state = style(f"超期 {-(s.remaining or 0)} 个工作日", fg="red")
         elif s.end is None:
-            state = click.style(
+            state = style(
                 f"还剩 {s.remaining} 个工作日（{s.due.isoformat() if s.due else ''} 截止）", fg="yellow"
             )
         else:
-            state = click.style("按时", fg="green")
+            state = style("按时", fg="green")
         click.echo(f"  {s.step}：{s.start.isoformat()} → {end}，{s.working_days}/{s.limit} 个工作日，{state}")
     for note in notes:
-        click.echo(click.style(f"注意：{note}", fg="yellow"))
+        click.echo(style(f"注意：{note}", fg="yellow"))
     if upcoming is None:
         click.echo("所有步骤的资料都已齐全。")
     else:

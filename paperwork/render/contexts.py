@@ -7,12 +7,13 @@ the form prints them; absent values are empty text, never "None".
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, is_dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date
 
 from paperwork.case.dates import chinese
-from paperwork.case.model import Case
+from paperwork.case.model import KINDS, Case
 from paperwork.case.reader import spec
+from paperwork.errors import TemplateError
 from paperwork.rules.resolution import Paper, Resolved, first_reply
 
 __all__ = [
@@ -223,6 +224,8 @@ MODELS: dict[str, type] = {
 
 def template_fields(key: str) -> tuple[tuple[str, str], ...]:
     """(name, description) of every variable the template ``key`` may use."""
+    if key not in MODELS:
+        raise TemplateError(f"没有名为“{key}”的表单模板；可用的有：{'、'.join(MODELS)}")
     return tuple((f.name, f.metadata.get("doc", "")) for f in fields(MODELS[key]))
 
 
@@ -256,8 +259,8 @@ def _common(case: Case, paper: Paper | None) -> dict[str, str]:
     }
 
 
-def _first_date(resolved: Resolved, title: str) -> str:
-    dated = [p for p in resolved.of(title) if p.date]
+def _first_date(resolved: Resolved, key: str) -> str:
+    dated = [p for p in resolved.of(key) if p.date]
     return _cn(dated[-1].date) if dated else ""
 
 
@@ -283,7 +286,7 @@ def form_data(resolved: Resolved, key: str, paper: Paper | None) -> dict[str, ob
             mobile=cust.mobile or "",
             agent_id=(agent.id_number or "") if agent else "",
             agent_phone=(agent.phone or "") if agent else "",
-            business_type_boxes=check_box(["新装", "增容", "临时用电"], case.kind),
+            business_type_boxes=check_box([*KINDS, "临时用电"], case.kind),
             usage_category_boxes=check_box(["工业", "非工业", "商业", "农业", "其它"], app.usage_category),
             first_existing_kva=_num(cap.existing_kva) if cap else "",
             first_requested_kva=_num(cap.requested_kva) if cap else "",
@@ -307,14 +310,14 @@ def form_data(resolved: Resolved, key: str, paper: Paper | None) -> dict[str, ob
         model = CompletionRequestData(
             **base,
             license_no=(case.contractor.license_no or "") if case.contractor else "",
-            midcheck_date_cn=_first_date(resolved, "受电工程中间检查结果通知单"),
+            midcheck_date_cn=_first_date(resolved, "midcheck_result"),
         )
     elif key == "live_work_request":
         model = LiveWorkRequestData(
             **base,
             bureau_name=case.archive.fonds or "供电公司",
             live_work=app.live_work or "",
-            acceptance_date_cn=_first_date(resolved, "受电工程竣工验收单"),
+            acceptance_date_cn=_first_date(resolved, "completion_acceptance"),
         )
     elif key == "startup_equipment_list":
         rows = tuple(
@@ -338,8 +341,7 @@ def form_data(resolved: Resolved, key: str, paper: Paper | None) -> dict[str, ob
     elif key == "customer_proof":
         model = ProofData(**base, max_power_kw=_num(max((e.power_kw for e in case.equipment), default=0)))
     else:
-        raise KeyError(key)
-    assert is_dataclass(model)
+        raise TemplateError(f"没有名为“{key}”的表单模板；可用的有：{'、'.join(MODELS)}")
     return asdict(model)
 
 

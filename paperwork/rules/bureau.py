@@ -7,18 +7,28 @@ default's whole.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+from paperwork.case.model import Kind
 from paperwork.case.reader import read
 from paperwork.case.yamlfile import Parsed, parse_yaml, read_text
 from paperwork.errors import ConfigError
 from paperwork.rules.forms import Form
 
-__all__ = ["BinderEntry", "BinderPart", "BinderSpec", "Bureau", "OrderRule", "Step", "load_bureau"]
+__all__ = [
+    "BinderEntry",
+    "BinderPart",
+    "BinderSpec",
+    "Bureau",
+    "DerivedRule",
+    "OrderRule",
+    "Step",
+    "load_bureau",
+]
 
 
 @dataclass(frozen=True)
@@ -28,7 +38,24 @@ class Step:
     name: str
     bring: tuple[str, ...] = ()
     returns: tuple[str, ...] = ()
-    when: tuple[Literal["新装", "增容"], ...] = ()
+    when: tuple[Kind, ...] = ()
+
+
+@dataclass(frozen=True)
+class DerivedRule:
+    """A paper whose date is not typed but taken from another paper (R4, R5).
+
+    ``form`` and ``source`` are form keys; ``field`` is ``date`` or
+    ``application_date``; ``pick`` chooses among several source papers: ``first``
+    (the first listed) or ``first_reply`` (the earliest reply sheet).
+    """
+
+    rule: str
+    form: str
+    source: str
+    basis: str
+    field: Literal["date", "application_date"] = "date"
+    pick: Literal["first", "first_reply"] = "first"
 
 
 @dataclass(frozen=True)
@@ -91,6 +118,7 @@ class BinderSpec:
 @dataclass(frozen=True)
 class _File:
     forms: tuple[Form, ...] = ()
+    derived: tuple[DerivedRule, ...] = ()
     steps: tuple[Step, ...] = ()
     order: tuple[OrderRule, ...] = ()
     binders: tuple[BinderSpec, ...] = ()
@@ -104,7 +132,12 @@ class Bureau:
     steps: tuple[Step, ...]
     order: tuple[OrderRule, ...]
     binders: tuple[BinderSpec, ...]
+    derived: tuple[DerivedRule, ...] = ()
     sources: tuple[str, ...] = ()
+
+    def derived_rule(self, form: Form) -> DerivedRule | None:
+        """How ``form``'s date is derived, or None when it is typed."""
+        return next((d for d in self.derived if d.form == form.key), None)
 
     @cached_property
     def _index(self) -> dict[str, Form]:
@@ -187,6 +220,14 @@ def _check(bureau: Bureau) -> None:
                     f"案卷“{spec.name}”列出的“{entry.paper}”不在表单库中（{bureau.sources[-1]}）；"
                     "请在 forms 中加上它，或改成表单库里的题名"
                 )
+    keys = {form.key for form in bureau.forms}
+    for derived in bureau.derived:
+        for key in (derived.form, derived.source):
+            if key not in keys:
+                raise ConfigError(
+                    f"推算规则 {derived.rule} 中的表单标识“{key}”不在表单库中（{bureau.sources[-1]}）；"
+                    "请改成 paperwork forms 列出的标识"
+                )
     for rule in bureau.order:
         for title in (*rule.first, *rule.then):
             if title not in index:
@@ -210,10 +251,12 @@ def load_bureau(*overrides: str | Path) -> Bureau:
         path = Path(path)
         extra, given = _read_file(read_text(path, "局方数据文件"), str(path))
         sections["forms"] = _merge_forms(sections["forms"], extra.forms)
-        for name in ("steps", "order", "binders"):
+        for name in ("derived", "steps", "order", "binders"):
             if name in given:
                 sections[name] = getattr(extra, name)
         sources.append(str(path))
+    rules = {d.form: d.rule for d in sections["derived"]}
+    sections["forms"] = tuple(replace(f, derived=rules.get(f.key)) for f in sections["forms"])
     bureau = Bureau(sources=tuple(sources), **sections)
     _check(bureau)
     return bureau

@@ -43,12 +43,13 @@ def derived_dates(resolved: Resolved) -> tuple[DerivedDate, ...]:
                     spec.note_rule, f"{spec.title}备考表日期", cat.note_date, f"{spec.note_date}的日期"
                 )
             )
-    bases = {"R4": "用电申请书的填表日期", "R5": "第一张供电方案答复单的申请日期"}
     seen: set[str] = set()
     for paper in resolved.papers:
         form = paper.form
         if form is None or not form.derived or form.title in seen:
             continue
         seen.add(form.title)
-        out.append(DerivedDate(form.derived, f"{form.title}日期", paper.date, bases.get(form.derived, "")))
+        rule = resolved.bureau.derived_rule(form)
+        basis = rule.basis if rule else ""
+        out.append(DerivedDate(form.derived, f"{form.title}日期", paper.date, basis))
     return tuple(sorted(out, key=lambda d: d.rule))

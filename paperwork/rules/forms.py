@@ -5,17 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from paperwork.case.model import KINDS, Kind
+
 __all__ = ["CONDITION_NAMES", "ISSUER_NAMES", "Condition", "Count", "Form", "Issuer", "Source"]
 
 Issuer = Literal["bureau", "customer", "contractor"]
 Source = Literal["template", "scan"]
 Count = Literal["one", "many", "per_round"]
-Condition = Literal["新装", "增容", "large_equipment", "no_large_equipment"]
+Condition = Literal[Kind, "large_equipment", "no_large_equipment"]
 
 ISSUER_NAMES: dict[str, str] = {"bureau": "供电局", "customer": "客户", "contractor": "施工单位"}
 CONDITION_NAMES: dict[str, str] = {
-    "新装": "仅新装",
-    "增容": "仅增容",
+    **{kind: f"仅{kind}" for kind in KINDS},
     "large_equipment": "有超过100kW设备时",
     "no_large_equipment": "无超过100kW设备时",
 }
@@ -42,7 +43,7 @@ class Form:
     required: bool = True
     when: tuple[Condition, ...] = ()
     count: Count = "one"
-    optional_for: tuple[Literal["新装", "增容"], ...] = ()
+    optional_for: tuple[Kind, ...] = ()
     may_predate: bool = False
     derived: str | None = None
     reply: bool = False
@@ -60,9 +61,8 @@ class Form:
 
     def applies(self, kind: str, large_equipment: bool) -> bool:
         """Whether this paper belongs to a case of ``kind`` at all."""
-        facts = {
-            "新装": kind == "新装",
-            "增容": kind == "增容",
+        facts: dict[str, bool] = {
+            **{k: kind == k for k in KINDS},
             "large_equipment": large_equipment,
             "no_large_equipment": not large_equipment,
         }

@@ -49,9 +49,9 @@ class Resolved:
     bureau: Bureau
     papers: tuple[Paper, ...]
 
-    def of(self, title: str) -> tuple[Paper, ...]:
-        """The papers of a form (by title or alias), in round and date order."""
-        form = self.bureau.form(title)
+    def of(self, name: str) -> tuple[Paper, ...]:
+        """The papers of a form (by key, title or alias), in round and date order."""
+        form = self.bureau.form_by_key(name)
         found = [p for p in self.papers if form is not None and p.form is form]
         return tuple(sorted(found, key=_paper_order))
 
@@ -80,14 +80,19 @@ def first_reply(papers: list[Paper]) -> Paper | None:
 
 
 def _derived(form: Form, papers: list[Paper], bureau: Bureau) -> date | None:
-    if form.derived == "R4":
-        letter = bureau.form("用电申请书")
-        dated = sorted((p for p in papers if p.form is letter and p.date), key=lambda p: p.index)
-        return dated[0].date if dated else None
-    if form.derived == "R5":
-        reply = first_reply(papers)
-        return reply.document.application_date if reply else None
-    return None
+    """The date ``form`` takes by its rule in the bureau data, None when the basis is missing."""
+    rule = bureau.derived_rule(form)
+    if rule is None:
+        return None
+    sources = [p for p in papers if p.form is not None and p.form.key == rule.source and p.index >= 0]
+    if rule.pick == "first_reply":
+        chosen = first_reply(sources)
+    else:
+        chosen = min(
+            (p for p in sources if getattr(p.document, rule.field)), key=lambda p: p.index, default=None
+        )
+    value = getattr(chosen.document, rule.field) if chosen is not None else None
+    return value if isinstance(value, date) else None
 
 
 def resolve(case: Case, bureau: Bureau | None = None) -> Resolved:

@@ -160,7 +160,8 @@ def check_derived(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
             continue
         stated, computed = p.document.date, p.date
         if stated is not None and computed is not None and stated != computed:
-            basis = "用电申请书的填表日期" if p.form.derived == "R4" else "第一张供电方案答复单的申请日期"
+            derivation = r.bureau.derived_rule(p.form)
+            basis = derivation.basis if derivation else "推算依据"
             yield emit(
                 "error",
                 "DERIVED_DATE_MISMATCH",
