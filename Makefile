@@ -1,33 +1,46 @@
-# The two commands of the README: `make demo` and `make test`. Each does its own set-up.
+# The two commands of the README: `make demo` and `make test`. Each does its own set-up:
+# system packages (as root), then a project virtual environment in .venv (PEP 668-safe on Debian).
 PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
 OUT ?= out/demo
+PYTEST_FLAGS ?=
 
-.PHONY: setup system python demo test lint bench clean
+.PHONY: setup system python demo test test-fast lint bench serve clean
 
 system:
 	bash scripts/setup-system.sh
 
-python:
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+$(VENV)/.installed: pyproject.toml setup.py
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+python: $(VENV)/.installed
 
 setup: system python
 
 demo: setup
-	$(PYTHON) -m paperwork validate fixtures/demo/case.yaml
-	$(PYTHON) -m paperwork dates fixtures/demo/case.yaml
-	$(PYTHON) -m paperwork build-binder fixtures/demo/case.yaml -o $(OUT)
+	$(PY) -m paperwork validate fixtures/demo/case.yaml
+	$(PY) -m paperwork dates fixtures/demo/case.yaml
+	$(PY) -m paperwork build-binder fixtures/demo/case.yaml -o $(OUT)
 
 bench: setup
-	$(PYTHON) bench/scale_bench.py
-	$(PYTHON) bench/convert_bench.py
+	$(PY) bench/scale_bench.py
+	$(PY) bench/convert_bench.py
 
-lint:
-	$(PYTHON) -m ruff check paperwork tests fixtures bench templates
-	$(PYTHON) -m ruff format --check paperwork tests fixtures bench templates
-	$(PYTHON) -m mypy
+lint: python
+	$(PY) -m ruff check paperwork tests fixtures bench templates setup.py
+	$(PY) -m ruff format --check paperwork tests fixtures bench templates setup.py
+	$(PY) -m mypy
 
 test: setup lint
-	$(PYTHON) -m pytest -q
+	$(PY) -m pytest $(PYTEST_FLAGS)
+
+# Everything but the tests that need LibreOffice: no system packages, a few seconds.
+test-fast: python
+	$(PY) -m pytest -m "not soffice" $(PYTEST_FLAGS)
 
 clean:
-	rm -rf out .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf out .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info

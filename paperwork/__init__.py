@@ -9,6 +9,9 @@ implementation detail.
 True
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from paperwork._version import __version__
 from paperwork.case.dates import parse_date
 from paperwork.case.model import Case, Document, dump_case, load_case, loads_case
@@ -28,11 +31,28 @@ from paperwork.rules.checklist import StepList, checklist, next_step
 from paperwork.rules.derived import DerivedDate, derived_dates
 from paperwork.rules.forms import Form
 from paperwork.rules.resolution import Resolved, resolve
+from paperwork.rules.timeline import Regime, Timeline, load_regimes, timeline
 from paperwork.rules.validation import Report, validate
+from paperwork.rules.workdays import WorkCalendar, load_calendar
+
+if TYPE_CHECKING:
+    from paperwork.binder.build import BuildResult, build
+
+# The binder layer pulls in pypdf, python-docx and openpyxl: imported on first use, so that
+# `import paperwork` (and the CLI's start-up) stays light.
+_LAZY = {"build": "paperwork.binder.build", "BuildResult": "paperwork.binder.build"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'paperwork' has no attribute {name!r}")
+
 
 __all__ = [
     "CODES",
     "AttachmentError",
+    "BuildResult",
     "Bureau",
     "Case",
     "CaseError",
@@ -44,23 +64,30 @@ __all__ = [
     "Finding",
     "Form",
     "PaperworkError",
+    "Regime",
     "Report",
     "Resolved",
     "Row",
     "StepList",
     "TemplateError",
+    "Timeline",
+    "WorkCalendar",
     "__version__",
+    "build",
     "catalogs",
     "checklist",
     "derived_dates",
     "dump_case",
     "json_schema",
     "load_bureau",
+    "load_calendar",
     "load_case",
+    "load_regimes",
     "loads_case",
     "next_step",
     "parse_date",
     "resolve",
     "starter_yaml",
+    "timeline",
     "validate",
 ]

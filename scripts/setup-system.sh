@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Install the system packages paperwork needs on Debian/Ubuntu:
-# LibreOffice (headless Writer) to convert forms, Noto CJK fonts, poppler-utils and qpdf for checks.
+# LibreOffice (headless Writer) to convert forms, Noto CJK fonts, poppler-utils and qpdf for checks,
+# make, and python3-venv for the project virtual environment.
 set -euo pipefail
-packages=(libreoffice-writer-nogui fonts-noto-cjk poppler-utils qpdf make)
+packages=(libreoffice-writer-nogui fonts-noto-cjk poppler-utils qpdf make python3-venv)
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 fc-list :lang=zh 2>/dev/null | grep -qi "noto" || need+=(fonts-noto-cjk)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
 command -v make >/dev/null 2>&1 || need+=(make)
+command -v "${PYTHON:-python3}" >/dev/null 2>&1 || need+=(python3)
+# a project virtual environment (.venv): Debian keeps venv and ensurepip in their own package
+"${PYTHON:-python3}" -c "import ensurepip, venv" >/dev/null 2>&1 || need+=(python3-venv)
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: all present (${packages[*]})"
   exit 0

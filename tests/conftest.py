@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -14,7 +17,7 @@ FIXTURES = ROOT / "fixtures"
 DEMO = FIXTURES / "demo" / "case.yaml"
 EXPANSION = FIXTURES / "expansion" / "case.yaml"
 BROKEN = FIXTURES / "broken"
-SHARED = ROOT.parent / "shared"
+REFERENCE_FORMS = Path(__file__).resolve().parent / "reference-forms"  # public State Grid forms, copied in
 TODAY = None  # validate against the real date; fixtures are all in the past
 
 
@@ -28,6 +31,40 @@ def docx_text(path: Path) -> str:
         for row in table.rows:
             parts.extend(cell.text for cell in row.cells)
     return "\n".join(parts)
+
+
+def edit_case(
+    path: Path,
+    edit: Callable[[dict[str, Any]], object] | None = None,
+    *,
+    to: Path | None = None,
+    documents: dict[str, dict[str, Any]] | None = None,
+    **changes: Any,
+) -> Path:
+    """Load a case file's YAML, change it, write it back (or to ``to``); returns the file written.
+
+    ``changes`` set top-level keys; ``documents`` maps a title to the keys to set on every paper
+    of that title; ``edit`` may change the data in place for anything else.
+    """
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data.update(changes)
+    for title, keys in (documents or {}).items():
+        for doc in data["documents"]:
+            if doc["title"] == title:
+                doc.update(keys)
+    if edit is not None:
+        edit(data)
+    target = to or path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return target
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that needs LibreOffice (through the soffice fixture) is marked, for `make test-fast`."""
+    for item in items:
+        if "soffice" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.soffice)
 
 
 @pytest.fixture

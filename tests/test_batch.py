@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -17,7 +16,7 @@ from paperwork.binder.batch import Options, build_many
 from paperwork.binder.build import build
 from paperwork.binder.cache import Cache
 from paperwork.cli import cli
-from tests.conftest import DEMO, EXPANSION, FIXTURES
+from tests.conftest import DEMO, EXPANSION, FIXTURES, edit_case
 
 
 def copy_case(src: Path, dst: Path) -> Path:
@@ -68,11 +67,7 @@ def test_changing_one_date_refills_only_what_shows_it(
     first = PdfReader(str(out / "小本资料.pdf"))
     assert build(resolve(load_case(case)), out, cache=Cache(cache)).unchanged
 
-    data = yaml.safe_load(case.read_text(encoding="utf-8"))
-    for doc in data["documents"]:
-        if doc["title"] == "受电工程竣工验收单":
-            doc["date"] = "2023-08-09"
-    case.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    edit_case(case, documents={"受电工程竣工验收单": {"date": "2023-08-09"}})
     filled: list[str] = []
     real = render.render_docx
     monkeypatch.setattr(render, "render_docx", lambda key, *a, **k: filled.append(key) or real(key, *a, **k))
@@ -111,9 +106,7 @@ def test_a_corrupt_cache_entry_is_made_again(soffice: Path, tmp_path: Path) -> N
 
 def test_a_form_over_one_page_is_numbered_right(soffice: Path, tmp_path: Path) -> None:
     case = copy_case(DEMO, tmp_path / "case")
-    data = yaml.safe_load(case.read_text(encoding="utf-8"))
-    data["equipment"] = [{"name": f"设备{i}", "power_kw": 110 + i, "quantity": 1} for i in range(60)]
-    case.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    edit_case(case, equipment=[{"name": f"设备{i}", "power_kw": 110 + i, "quantity": 1} for i in range(60)])
     result = build(resolve(load_case(case)), tmp_path / "out")
     ws = load_workbook(tmp_path / "out" / "卷内目录.xlsx")["大本资料"]
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
@@ -134,12 +127,8 @@ def test_a_document_libreoffice_cannot_convert_fails_only_its_case(soffice: Path
 
     good = copy_case(DEMO, tmp_path / "good")
     bad = copy_case(EXPANSION, tmp_path / "bad")
-    data = yaml.safe_load(bad.read_text(encoding="utf-8"))
     (bad.parent / "scans" / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0 not really a Word 97 file")
-    for doc in data["documents"]:
-        if doc["title"] == "采集单":
-            doc["file"] = "scans/old.doc"
-    bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    edit_case(bad, documents={"采集单": {"file": "scans/old.doc"}})
 
     def picky(files: list[Path], outdir: Path) -> list[Path]:
         # LibreOffice is lenient with broken .doc files; this stands in for one it gives up on

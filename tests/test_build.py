@@ -18,7 +18,7 @@ from paperwork.binder.build import build
 from paperwork.case.dates import compact
 from paperwork.errors import AttachmentError
 from paperwork.rules.catalog import catalogs
-from tests.conftest import DEMO, SHARED, docx_text
+from tests.conftest import DEMO, REFERENCE_FORMS, docx_text, edit_case
 
 
 def flat(text: str) -> str:
@@ -172,11 +172,10 @@ def test_filled_forms_hold_the_case_values(demo_build: Path) -> None:
 
 
 def test_draft_builds_with_placeholders_and_marks(soffice: Path, tmp_path: Path) -> None:
-    data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
-    data["documents"] = [d for d in data["documents"] if d["title"] != "保护定值单"]
+    documents = yaml.safe_load(DEMO.read_text(encoding="utf-8"))["documents"]
     case_dir = tmp_path / "case"
     shutil.copytree(DEMO.parent / "scans", case_dir / "scans")
-    (case_dir / "case.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    edit_case(DEMO, to=case_dir / "case.yaml", documents=[d for d in documents if d["title"] != "保护定值单"])
     resolved = resolve(load_case(case_dir / "case.yaml"))
     from paperwork import CaseError
 
@@ -191,31 +190,23 @@ def test_draft_builds_with_placeholders_and_marks(soffice: Path, tmp_path: Path)
 
 
 def with_attachment(tmp_path: Path, title: str, source: Path) -> Path:
-    data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
     case_dir = tmp_path / "case"
     shutil.copytree(DEMO.parent / "scans", case_dir / "scans")
     shutil.copy(source, case_dir / "scans" / source.name)
-    for d in data["documents"]:
-        if d["title"] == title:
-            d["file"] = f"scans/{source.name}"
-    (case_dir / "case.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return case_dir / "case.yaml"
+    return edit_case(DEMO, to=case_dir / "case.yaml", documents={title: {"file": f"scans/{source.name}"}})
 
 
 def test_real_reference_forms_go_through_as_docx_attachments(soffice: Path, tmp_path: Path) -> None:
-    forms = SHARED / "reference-forms"
+    forms = REFERENCE_FORMS
     case = with_attachment(tmp_path, "启动设备清单", forms / "客户主要用电设备清单.docx")
-    data = yaml.safe_load(case.read_text(encoding="utf-8"))
     attach = {
         "供电方案答复单": "高压供电方案答复单.docx",  # the first reply sheet
         "高压客户用电申请登记表": "高压客户用电登记表.docx",  # the clerk's own filled form instead of ours
         "前期资料": "高压现场勘察单.docx",
     }
-    for title, name in attach.items():
+    for name in attach.values():
         shutil.copy(forms / name, case.parent / "scans")
-        doc = next(d for d in data["documents"] if d["title"] == title)
-        doc["file"] = f"scans/{name}"
-    case.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    edit_case(case, documents={title: {"file": f"scans/{name}"} for title, name in attach.items()})
     result = build(resolve(load_case(case)), tmp_path / "out")
     text = "".join(flat(p.extract_text()) for p in PdfReader(str(result.binders[0].path)).pages)
     for heading in ("客户主要用电设备清单", "高压供电方案答复单", "高压客户用电登记表", "高压现场勘查单"):
@@ -318,7 +309,7 @@ def test_a_png_with_transparency_is_bound(tmp_path: Path) -> None:
 def test_an_old_word_doc_attachment_is_converted(soffice: Path, tmp_path: Path) -> None:
     source = tmp_path / "doc-src" / "前期资料.docx"
     source.parent.mkdir()
-    shutil.copy(SHARED / "reference-forms" / "高压现场勘察单.docx", source)
+    shutil.copy(REFERENCE_FORMS / "高压现场勘察单.docx", source)
     subprocess.run(
         [
             str(soffice),

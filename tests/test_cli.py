@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,4 @@ def test_doctor_reports_libreoffice_and_fonts(runner: CliRunner, soffice: Path) 
     result = runner.invoke(cli, ["doctor"])
     assert result.exit_code == 0, result.output
     assert "LibreOffice" in result.output and "中文字体" in result.output and "CJK" in result.output
+    assert re.search(r"官方数据到 20\d\d 年", result.output)

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import BROKEN, DEMO, ROOT
 
 from paperwork import CaseError, PaperworkError, load_case, parse_date
 from paperwork.cli import cli
-
-from conftest import BROKEN, DEMO, ROOT
 
 HEAVY = ("openpyxl", "pypdf", "docx", "docxtpl", "matplotlib", "numpy", "PIL")
 
@@ -117,5 +116,7 @@ def test_a_bad_date_is_a_paperwork_error() -> None:
 def test_case_error_counts_errors_only() -> None:
     from paperwork.finding import error, warning
 
-    exc = CaseError("c.yaml", (warning("FIELD_UNKNOWN", "w1"), error("FIELD_TYPE", "e1"), warning("FIELD_UNKNOWN", "w2")))
+    exc = CaseError(
+        "c.yaml", (warning("FIELD_UNKNOWN", "w1"), error("FIELD_TYPE", "e1"), warning("FIELD_UNKNOWN", "w2"))
+    )
     assert "1 处错误" in str(exc) and "e1" in str(exc)

@@ -5,16 +5,16 @@ from __future__ import annotations
 import importlib.util
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
-import yaml
 from docx import Document
 from docxtpl import DocxTemplate
 
 from paperwork import TemplateError, load_bureau, load_case, resolve
 from paperwork.render.contexts import MODELS, form_data, template_fields
 from paperwork.render.templates import default_templates, render_docx, template_variables
-from tests.conftest import DEMO, ROOT, docx_text
+from tests.conftest import DEMO, ROOT, docx_text, edit_case
 
 
 @pytest.mark.parametrize("key", sorted(MODELS))
@@ -54,12 +54,12 @@ def test_templates_are_a4_with_cjk_fonts() -> None:
 
 
 def test_special_characters_come_out_verbatim(tmp_path: Path) -> None:
-    data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
-    data["customer"]["name"] = '宏达&<精密>"机械"'
-    for d in data["documents"]:
-        d.pop("file", None)
-    case_file = tmp_path / "case.yaml"
-    case_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    def strip_files(data: dict[str, Any]) -> None:
+        data["customer"]["name"] = '宏达&<精密>"机械"'
+        for d in data["documents"]:
+            d.pop("file", None)
+
+    case_file = edit_case(DEMO, strip_files, to=tmp_path / "case.yaml")
     resolved = resolve(load_case(case_file))
     paper = resolved.of("高压客户用电申请登记表")[0]
     out = render_docx(

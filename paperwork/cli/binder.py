@@ -77,6 +77,7 @@ def build_binder_cmd(
     """
     from paperwork.binder.batch import Options, build_many
     from paperwork.binder.cache import default_cache_dir
+    from paperwork.binder.casebuild import FORMS_FOLDER
     from paperwork.case.collection import find_cases
 
     if cache_dir and no_cache:
@@ -105,8 +106,10 @@ def build_binder_cmd(
                 click.echo(f"{outcome.case_id}：输入未变，沿用上次的装订结果（{outcome.seconds:.1f} 秒）")
             else:
                 click.echo(f"{outcome.case_id}：已装订，共 {outcome.pages} 页（{outcome.seconds:.1f} 秒）")
-            for name in ("大本资料.pdf", "小本资料.pdf", "卷内目录.xlsx", "docx/"):
-                click.echo(f"  {outcome.out / name}")
+            if outcome.result is not None:
+                written = [b.path for b in outcome.result.binders] + [outcome.result.catalog_xlsx]
+                for path in [*written, outcome.out / FORMS_FOLDER]:
+                    click.echo(f"  {path}")
     else:
         summary_table(outcomes)
     if draft and not failed:
@@ -166,11 +169,13 @@ def template_vars_cmd(form: str, bureau_path: str | None) -> None:
 
 @cli.command("doctor")
 def doctor_cmd() -> None:
-    """检查运行环境：LibreOffice、中文字体、各依赖的版本。"""
+    """检查运行环境：LibreOffice、中文字体、节假日数据、各依赖的版本。"""
     from importlib.metadata import PackageNotFoundError, version
 
+    from paperwork._version import DISTRIBUTION
     from paperwork.binder.libreoffice import find_soffice, soffice_version
     from paperwork.render.fonts import INSTALL_HINT, cjk_fonts
+    from paperwork.rules.workdays import last_official_year
 
     ok = True
     try:
@@ -184,9 +189,11 @@ def doctor_cmd() -> None:
     else:
         ok = False
         click.echo(style(f"中文字体：没有。请安装：{INSTALL_HINT}", fg="red"))
+    last = last_official_year()
+    click.echo(f"节假日数据：官方数据到 {last} 年（chinesecalendar）；之后的年份按周末推算")
     click.echo(f"Python：{sys.version.split()[0]}")
     for package in (
-        "paperwork",
+        DISTRIBUTION,
         "python-docx",
         "docxtpl",
         "pypdf",
@@ -200,6 +207,10 @@ def doctor_cmd() -> None:
         except PackageNotFoundError:
             ok = False
             click.echo(style(f"{package}：未安装", fg="red"))
+    try:
+        click.echo(f"matplotlib（可选，画时间线图）：{version('matplotlib')}")
+    except PackageNotFoundError:
+        click.echo("matplotlib（可选，画时间线图）：未安装；需要时 pip install 'hv-paperwork[chart]'")
     if not ok:
         sys.exit(EXIT_CASE)
     click.echo(style("✓ 环境齐全。", fg="green"))

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from paperwork._version import __version__
 from paperwork.case.model import load_case
 from paperwork.errors import CaseError, ConfigError, PaperworkError
 from paperwork.finding import Finding
@@ -202,6 +203,6 @@ def _calendar(path: str | None) -> Any:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="paperwork")
+@click.version_option(version=__version__, prog_name="paperwork")
 def cli() -> None:
     """高压业扩报装资料：案卷检查、日期推算、表单填写、案卷装订。"""

@@ -49,6 +49,13 @@ def status_cmd(
     from paperwork.rules.checklist import next_step
     from paperwork.rules.timeline import timeline
 
+    if chart_path:
+        from importlib.util import find_spec
+
+        from paperwork.render.chart import CHART_HINT
+
+        if find_spec("matplotlib") is None:
+            raise click.UsageError(f"--chart 需要 matplotlib，它没有安装；请安装：{CHART_HINT}")
     rule = _regime(regime)
     calendar = _calendar(calendar_path)
     resolved = _resolve(case, bureau_path)

@@ -23,7 +23,7 @@ from paperwork.case.dates import DateFormatError, parse_date
 from paperwork.case.yamlfile import parse_yaml, read_text
 from paperwork.errors import CaseError, ConfigError
 
-__all__ = ["HOLIDAY_NAMES", "WorkCalendar", "load_calendar"]
+__all__ = ["HOLIDAY_NAMES", "WorkCalendar", "last_official_year", "load_calendar"]
 
 #: chinesecalendar's English holiday names in the forms' own words.
 HOLIDAY_NAMES = {
@@ -45,6 +45,14 @@ def _official(year: int) -> bool:
     except NotImplementedError:
         return False
     return True
+
+
+def last_official_year() -> int:
+    """The last year for which ``chinesecalendar`` carries the State Council's holiday notice."""
+    year = dt.date.today().year + 2
+    while year > 2004 and not _official(year):
+        year -= 1
+    return year
 
 
 @dataclass(frozen=True)
