@@ -7,9 +7,9 @@ import shutil
 import subprocess
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
-import yaml
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -172,10 +172,13 @@ def test_filled_forms_hold_the_case_values(demo_build: Path) -> None:
 
 
 def test_draft_builds_with_placeholders_and_marks(soffice: Path, tmp_path: Path) -> None:
-    documents = yaml.safe_load(DEMO.read_text(encoding="utf-8"))["documents"]
     case_dir = tmp_path / "case"
     shutil.copytree(DEMO.parent / "scans", case_dir / "scans")
-    edit_case(DEMO, to=case_dir / "case.yaml", documents=[d for d in documents if d["title"] != "保护定值单"])
+
+    def drop_settings(data: dict[str, Any]) -> None:
+        data["documents"] = [d for d in data["documents"] if d["title"] != "保护定值单"]
+
+    edit_case(DEMO, drop_settings, to=case_dir / "case.yaml")
     resolved = resolve(load_case(case_dir / "case.yaml"))
     from paperwork import CaseError
 
