@@ -16,13 +16,13 @@ from pypdf.errors import PdfReadError
 
 from paperwork.errors import AttachmentError
 
-__all__ = ["Kind", "check_office", "check_pdf", "image_to_pdf", "kind_of"]
+__all__ = ["FileKind", "check_office", "check_pdf", "image_to_pdf", "kind_of"]
 
-Kind = Literal["pdf", "image", "office"]
+FileKind = Literal["pdf", "image", "office"]
 _A4 = (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297))
 
 
-def kind_of(path: Path, title: str) -> Kind:
+def kind_of(path: Path, title: str) -> FileKind:
     """What kind of file a paper's ``file`` is, by its suffix."""
     suffix = path.suffix.lower()
     if suffix == ".pdf":

@@ -7,9 +7,9 @@ from typing import Literal
 
 from paperwork.rules.resolution import Resolved
 
-__all__ = ["STATUS_NAMES", "Item", "StepList", "checklist", "next_step"]
+__all__ = ["STATUS_NAMES", "ChecklistItem", "StepList", "checklist", "next_step"]
 
-Status = Literal["present", "missing", "not_applicable", "untracked"]
+ItemStatus = Literal["present", "missing", "not_applicable", "untracked"]
 
 STATUS_NAMES: dict[str, str] = {
     "present": "已有",
@@ -20,11 +20,11 @@ STATUS_NAMES: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class Item:
+class ChecklistItem:
     """One thing to bring or to get back; ``untracked`` when not in the form library."""
 
     name: str
-    status: Status
+    status: ItemStatus
 
     def to_dict(self) -> dict[str, str]:
         return {"name": self.name, "status": self.status}
@@ -35,8 +35,8 @@ class StepList:
     """A step of the contractor's path with its items marked for this case."""
 
     name: str
-    bring: tuple[Item, ...]
-    returns: tuple[Item, ...]
+    bring: tuple[ChecklistItem, ...]
+    returns: tuple[ChecklistItem, ...]
 
     @property
     def done(self) -> bool:
@@ -52,13 +52,13 @@ class StepList:
         }
 
 
-def _item(resolved: Resolved, name: str) -> Item:
+def _item(resolved: Resolved, name: str) -> ChecklistItem:
     form = resolved.bureau.form(name)
     if form is None:
-        return Item(name, "untracked")
+        return ChecklistItem(name, "untracked")
     if not resolved.applies(form):
-        return Item(name, "not_applicable")
-    return Item(name, "present" if resolved.of(form.title) else "missing")
+        return ChecklistItem(name, "not_applicable")
+    return ChecklistItem(name, "present" if resolved.of(form.title) else "missing")
 
 
 def checklist(resolved: Resolved, step: str | None = None) -> tuple[StepList, ...]:
