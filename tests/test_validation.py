@@ -179,26 +179,77 @@ def test_case_bureau_file_that_is_broken_is_config_invalid(tmp_path: Path) -> No
     assert '"CONFIG_INVALID"' in result.output and "没有这份" in result.output
 
 
+def _codes_of_text(text: str, today: date | None = None) -> set[str]:
+    try:
+        return codes(list(validate(loads_case(text), today=today).findings))
+    except CaseError as exc:
+        return {f.code for f in exc.findings}
+
+
+def _with(edit: object) -> set[str]:
+    data = demo_data()
+    edit(data)  # type: ignore[operator]
+    return _codes_of_text(yaml.safe_dump(data, allow_unicode=True))
+
+
+def _unreadable(tmp_path: Path) -> set[str]:
+    try:
+        load_case(tmp_path / "nope.yaml")
+    except CaseError as exc:
+        return {f.code for f in exc.findings}
+    return set()
+
+
+def _bad_bureau(tmp_path: Path) -> set[str]:
+    from click.testing import CliRunner
+
+    from paperwork.cli import cli
+
+    data = demo_data()
+    data["bureau"] = "mine.yaml"
+    (tmp_path / "mine.yaml").write_text(
+        "order: [{first: [没有这份], then: [采集单], why: x}]\n", encoding="utf-8"
+    )
+    (tmp_path / "case.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "case.yaml"), "--format", "json"])
+    return {c for c in CODES if f'"{c}"' in result.output}
+
+
+def _file_missing(tmp_path: Path) -> set[str]:
+    data = demo_data()
+    doc(data, "采集单")["file"] = "scans/nope.pdf"
+    return codes(run(data, tmp_path))
+
+
+# One small case per code that no broken fixture shows; each must really produce its code.
+RECIPES = {
+    "YAML_DUPLICATE_KEY": lambda tmp: _codes_of_text("case_id: a\ncase_id: b\n"),
+    "FIELD_TYPE": lambda tmp: _with(lambda d: d.update(power_sources=3)),
+    "FIELD_UNKNOWN": lambda tmp: _with(lambda d: d.update(documnets=[])),
+    "FIELD_NOT_ALLOWED": lambda tmp: _with(lambda d: doc(d, "采集单").update(application_date="2023-03-02")),
+    "DATE_MISSING": lambda tmp: _with(lambda d: doc(d, "采集单").pop("date")),
+    "PAPER_UNKNOWN": lambda tmp: _with(
+        lambda d: d["documents"].append({"title": "没有这份", "date": "2023-05-01"})
+    ),
+    "PAPER_NOT_APPLICABLE": lambda tmp: _with(lambda d: d.update(kind="增容")),
+    "FILE_MISSING": _file_missing,
+    "CONFIG_INVALID": _bad_bureau,
+    "CASE_UNREADABLE": _unreadable,
+    "DATE_HOLIDAY": lambda tmp: _with(lambda d: doc(d, "采集单").update(date="2023-05-01")),
+    "CALENDAR_NO_DATA": lambda tmp: _codes_of_text(
+        DEMO.read_text(encoding="utf-8").replace("2023-08-21", "2099-08-21"), today=date(2100, 1, 1)
+    ),
+}
+
+
+@pytest.mark.parametrize("code", sorted(RECIPES))
+def test_each_recipe_produces_its_code(code: str, tmp_path: Path) -> None:
+    assert code in RECIPES[code](tmp_path)
+
+
 def test_every_finding_code_is_exercised() -> None:
-    seen: set[str] = set()
-    for path in BROKEN.glob("*.yaml"):
-        seen |= {c for c, _ in findings_of(path)}
-    # the codes the focused tests above produce
-    seen |= {
-        "YAML_DUPLICATE_KEY",
-        "FIELD_TYPE",
-        "FIELD_UNKNOWN",
-        "FIELD_NOT_ALLOWED",
-        "DATE_MISSING",
-        "PAPER_UNKNOWN",
-        "PAPER_NOT_APPLICABLE",
-        "FILE_MISSING",
-        "CONFIG_INVALID",
-        "CASE_UNREADABLE",  # test_reach.py
-        "DATE_HOLIDAY",  # test_timeline.py
-        "CALENDAR_NO_DATA",  # test_timeline.py
-    }
-    assert seen == set(CODES)
+    from_fixtures = {c for path in BROKEN.glob("*.yaml") for c, _ in findings_of(path)}
+    assert from_fixtures | set(RECIPES) == set(CODES)
 
 
 shift = st.integers(min_value=-400, max_value=400)
