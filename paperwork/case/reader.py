@@ -8,6 +8,8 @@ description (``doc``) and an example.
 
 from __future__ import annotations
 
+import difflib
+import math
 import types
 import typing
 from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass
@@ -15,7 +17,7 @@ from datetime import date
 from typing import Any, Literal, get_args, get_origin
 
 from paperwork.case.dates import DateFormatError, parse_date
-from paperwork.case.yamlfile import Parsed
+from paperwork.case.yamlfile import Parsed, control_character
 from paperwork.finding import Finding, error, warning
 
 __all__ = ["field_types", "is_record", "read_record", "spec", "unwrap_optional"]
@@ -66,6 +68,10 @@ class _Reading:
 
 _BAD = object()
 
+#: Values no real case has: a year outside these, a capacity or count over MAX_NUMBER.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+MAX_NUMBER = 1e9
+
 
 def _read_value(tp: Any, value: object, path: str, reading: _Reading) -> object:
     tp, optional = unwrap_optional(tp)
@@ -98,10 +104,18 @@ def _read_value(tp: Any, value: object, path: str, reading: _Reading) -> object:
         return _BAD
     if tp is date:
         try:
-            return parse_date(value)
+            day = parse_date(value)
         except DateFormatError as exc:
             reading.fail("DATE_INVALID", f"{path}：{exc}", path)
             return _BAD
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            reading.fail(
+                "DATE_INVALID",
+                f"{path}：{day.isoformat()} 的年份不合理（应在 {FIRST_YEAR}–{LAST_YEAR} 年之间）；请核对",
+                path,
+            )
+            return _BAD
+        return day
     if tp is bool:
         if isinstance(value, bool):
             return value
@@ -119,14 +133,25 @@ def _read_value(tp: Any, value: object, path: str, reading: _Reading) -> object:
             kind = "整数" if tp is int else "数字"
             reading.fail("FIELD_TYPE", f"{path} 应是{kind}，而不是“{value}”", path)
             return _BAD
+        if not math.isfinite(number):
+            reading.fail("FIELD_TYPE", f"{path} 应是一个有限的数字，而不是“{value}”", path)
+            return _BAD
         if number < 0:
             reading.fail("FIELD_TYPE", f"{path} 不能是负数（{value}）", path)
+            return _BAD
+        if number > MAX_NUMBER:
+            reading.fail("FIELD_TYPE", f"{path} 的值 {value} 大得不合理；请核对", path)
             return _BAD
         return number
     if tp is str:
         if isinstance(value, bool):
             return "true" if value else "false"
-        return str(value)
+        text = str(value)
+        found = control_character(text)
+        if found is not None:
+            reading.fail("TEXT_CONTROL_CHAR", f"{path} 中有看不见的{found[1]}；请删去它或换成空格", path)
+            return _BAD
+        return text
     raise TypeError(f"unsupported field type {tp!r} at {path}")
 
 
@@ -142,10 +167,12 @@ def read_record(cls: type, value: object, path: str, reading: _Reading) -> objec
         if key not in known:
             child = f"{path}.{key}" if path else key
             names = "、".join(known)
+            near = difflib.get_close_matches(str(key), list(known), n=1, cutoff=0.6)
+            hint = f"你是不是要写“{near[0]}”？" if near else ""
             reading.findings.append(
                 warning(
                     "FIELD_UNKNOWN",
-                    f"不认识的字段“{key}”，已忽略；可用的字段有：{names}",
+                    f"不认识的字段“{key}”，已忽略；{hint}可用的字段有：{names}",
                     path=child,
                     line=reading.parsed.line(child),
                     source=reading.source,
@@ -155,7 +182,8 @@ def read_record(cls: type, value: object, path: str, reading: _Reading) -> objec
     ok = True
     for name, f in known.items():
         child = f"{path}.{name}" if path else name
-        if name not in value or value[name] is None:
+        blank = isinstance(value.get(name), str) and not str(value[name]).strip()
+        if name not in value or value[name] is None or (blank and required(f)):
             if required(f):
                 doc = f.metadata.get("doc", name)
                 reading.fail("FIELD_MISSING", f"缺少必填字段 {child}（{doc}），请补上", child)

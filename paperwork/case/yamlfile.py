@@ -41,6 +41,34 @@ class Parsed:
         return self.lines.get("")
 
 
+#: Caps that keep a hostile or broken file from taking all memory: a case file is a few KB.
+MAX_BYTES = 5_000_000
+MAX_NODES = 200_000  # values after aliases are expanded (a "billion laughs" file has 10^9)
+
+# Control characters YAML refuses and a clerk cannot see: Word's soft line break (\v),
+# form feed, NUL … (tab, line feed and carriage return are fine).
+_CONTROL = {chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"} | {"\x7f"}
+CONTROL_NAMES = {"\x0b": "Word 的软回车（\\v）", "\x0c": "换页符（\\f）", "\x00": "空字符（NUL）"}
+
+
+class _TooBig(Exception):
+    """The expanded document passed MAX_NODES."""
+
+
+def control_character(text: str) -> tuple[int, str] | None:
+    """The first control character in ``text``: (0-based offset, its name), or None."""
+    for i, c in enumerate(text):
+        if c in _CONTROL:
+            return i, CONTROL_NAMES.get(c, f"控制字符 U+{ord(c):04X}")
+    return None
+
+
+def _fail(
+    source: str, code: str, message: str, line: int | None = None, path: str | None = None
+) -> CaseError:
+    return CaseError(source, (error(code, message, line=line, path=path, source=source),))
+
+
 def _join(parent: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{parent}[{key}]"
@@ -52,8 +80,12 @@ class _Walker:
         self.source = source
         self.lines: dict[str, int] = {}
         self.duplicates: list[Finding] = []
+        self.nodes = 0
 
     def walk(self, node: yaml.Node, path: str) -> object:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _TooBig
         self.lines[path] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             out: dict[str, object] = {}
@@ -72,7 +104,7 @@ class _Walker:
                         )
                     )
                 out[key] = self.walk(value_node, child)
-                self.lines.setdefault(child, key_node.start_mark.line + 1)
+                self.lines[child] = key_node.start_mark.line + 1  # the key's line, where a clerk looks
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.walk(item, _join(path, i)) for i, item in enumerate(node.value)]
@@ -84,10 +116,48 @@ class _Walker:
         return node.value
 
 
+def _control_finding(text: str, source: str) -> CaseError | None:
+    found = control_character(text)
+    if found is None:
+        return None
+    offset, name = found
+    line = text.count("\n", 0, offset) + 1
+    path = None
+    cleaned = "".join(" " if c in _CONTROL else c for c in text)
+    try:
+        parsed = parse_yaml(cleaned, source)
+        on_line = [p for p, n in parsed.lines.items() if n == line and p]
+        path = max(on_line, key=len) if on_line else None
+    except CaseError:
+        pass
+    return _fail(
+        source,
+        "TEXT_CONTROL_CHAR",
+        f"第 {line} 行有看不见的{name}（常见于从 Word 或网页粘贴的文字）；请删去它或换成空格",
+        line,
+        path,
+    )
+
+
 def parse_yaml(text: str, source: str) -> Parsed:
-    """Parse YAML text; raise CaseError with the line on a syntax error."""
+    """Parse YAML text; raise CaseError with the line on a syntax error.
+
+    Refused up front, with the line: control characters, files over MAX_BYTES, nesting too
+    deep for the parser, and aliases that expand past MAX_NODES values.
+    """
+    if len(text) > MAX_BYTES:
+        size = f"{len(text) / 1e6:.1f} MB"
+        return_error = _fail(
+            source, "YAML_SYNTAX", f"案卷文件太大（{size}），不像是案卷文件；请检查是否选错了文件"
+        )
+        raise return_error
+    bad = _control_finding(text, source)
+    if bad is not None:
+        raise bad
     try:
         node = yaml.compose(text, Loader=_LOADER)
+    except RecursionError:
+        raise _fail(source, "YAML_SYNTAX", "案卷文件嵌套层数太多，无法读取；请检查括号和缩进") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
@@ -106,7 +176,13 @@ def parse_yaml(text: str, source: str) -> Parsed:
     if node is None:
         return Parsed({}, {"": 1})
     walker = _Walker(source)
-    data = walker.walk(node, "")
+    try:
+        data = walker.walk(node, "")
+    except RecursionError:
+        raise _fail(source, "YAML_SYNTAX", "案卷文件嵌套层数太多，无法读取；请检查括号和缩进") from None
+    except _TooBig:
+        message = f"案卷文件展开后超过 {MAX_NODES} 个值（多半是别名 & / * 互相引用）；请删去这些别名"
+        raise _fail(source, "YAML_SYNTAX", message) from None
     return Parsed(data, walker.lines, tuple(walker.duplicates))
 
 

@@ -137,11 +137,26 @@ def check_future(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
             )
 
 
+#: A customer's own paper (a certificate, a licence) older than this before the application is
+#: most likely a typo in the year.
+PLAUSIBLE_YEARS = 40
+
+
 def check_before_application(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
     """Papers of the bureau and of the process are not older than the application."""
     start = r.case.application_date
     for p in r.papers:
-        if p.implicit or p.form is None or p.form.may_predate or p.document.date is None:
+        if p.implicit or p.form is None or p.document.date is None:
+            continue
+        if p.form.may_predate:
+            if (start - p.document.date).days > PLAUSIBLE_YEARS * 366:
+                yield emit(
+                    "warning",
+                    "DATE_IMPLAUSIBLE",
+                    f"{p.title}的日期 {p.document.date.isoformat()} 比报装日期 {start.isoformat()} "
+                    f"早了 {PLAUSIBLE_YEARS} 年以上；请核对是否写错年份",
+                    f"{p.path}.date",
+                )
             continue
         if p.document.date < start:
             yield emit(
