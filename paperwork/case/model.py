@@ -8,6 +8,7 @@ JSON Schema (``paperwork schema``) and the commented starter file
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
@@ -200,9 +201,13 @@ class Case:
         """The folder the case file lives in; files are relative to it."""
         return Path(self.source).parent if self.source else Path.cwd()
 
+    @functools.cached_property
+    def _line_table(self) -> dict[str, int]:
+        return dict(self.lines)
+
     def line(self, path: str) -> int | None:
         """The case-file line of a field path, or of its nearest parent."""
-        table = dict(self.lines)
+        table = self._line_table
         while path:
             if path in table:
                 return table[path]

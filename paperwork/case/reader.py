@@ -9,6 +9,7 @@ description (``doc``) and an example.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import types
 import typing
@@ -38,8 +39,9 @@ def is_record(tp: object) -> bool:
     return isinstance(tp, type) and is_dataclass(tp)
 
 
+@functools.cache
 def field_types(cls: type) -> dict[str, Any]:
-    """The resolved type of each field of a dataclass."""
+    """The resolved type of each field of a dataclass (worked out once per class)."""
     return typing.get_type_hints(cls)
 
 

@@ -13,7 +13,7 @@ from openpyxl.styles import Font, PatternFill
 from paperwork.case.model import load_case
 from paperwork.errors import CaseError, PaperworkError
 from paperwork.finding import Finding
-from paperwork.render.sheets import style_sheet
+from paperwork.render.sheets import cells, style_sheet
 from paperwork.rules.resolution import resolve
 from paperwork.rules.timeline import Regime, Timeline, timeline
 from paperwork.rules.validation import Report, validate
@@ -51,7 +51,8 @@ def gather(paths: Iterable[Path], regime: Regime, calendar: WorkCalendar, today:
         except CaseError as exc:
             first = exc.findings[0].message if exc.findings else str(exc)
             entries.append(CaseEntry(path, None, None, exc.findings, f"无法读取：{first}"))
-        except PaperworkError as exc:
+        except (PaperworkError, OSError, ValueError, ArithmeticError, RecursionError) as exc:
+            # one absurd case is a row that says why, never the end of the whole ledger
             entries.append(CaseEntry(path, None, None, (), f"无法处理：{exc}"))
     return entries
 
@@ -75,7 +76,7 @@ def write_ledger(entries: list[CaseEntry], out: Path) -> Path:
     for name, limit in steps:
         head += [f"{name} 开始", f"{name} 结束", f"{name} 工作日（限{limit}）"]
     head += ["超期步骤", "缺少资料", "错误数", "警告数", "错误与说明"]
-    ws.append(head)
+    ws.append(cells(head))
     overdue_cells = []
     failed_rows: list[int] = []
     for entry in entries:
@@ -84,7 +85,7 @@ def write_ledger(entries: list[CaseEntry], out: Path) -> Path:
             row: list[object] = [entry.path.parent.name or str(entry.path), "", "", "", ""]
             row += [""] * (3 * len(steps))
             row += ["", "", len([f for f in entry.findings if f.severity == "error"]) or 1, 0, entry.failure]
-            ws.append(row)
+            ws.append(cells(row))
             failed_rows.append(ws.max_row)
             continue
         case = report.case
@@ -118,7 +119,7 @@ def write_ledger(entries: list[CaseEntry], out: Path) -> Path:
             len(report.warnings),
             "\n".join(f.message for f in report.errors),
         ]
-        ws.append(row)
+        ws.append(cells(row))
     widths = (16, 26, 8, 12, 12, *([12, 12, 10] * len(steps)), 18, 30, 8, 8, 60)
     style_sheet(ws, widths)
     for r in failed_rows:
@@ -131,16 +132,27 @@ def write_ledger(entries: list[CaseEntry], out: Path) -> Path:
     ws.auto_filter.ref = ws.dimensions
 
     fs = wb.create_sheet(FINDINGS_SHEET)
-    fs.append(["案卷编号", "案卷文件", "级别", "代码", "规则", "字段", "行", "说明"])
+    fs.append(cells(["案卷编号", "案卷文件", "级别", "代码", "规则", "字段", "行", "说明"]))
     for entry in entries:
         case_id = entry.report.case.case_id if entry.report else entry.path.parent.name
         for f in entry.findings:
             level = "错误" if f.severity == "error" else "警告"
             fs.append(
-                [case_id, str(entry.path), level, f.code, f.rule or "", f.path or "", f.line or "", f.message]
+                cells(
+                    [
+                        case_id,
+                        str(entry.path),
+                        level,
+                        f.code,
+                        f.rule or "",
+                        f.path or "",
+                        f.line or "",
+                        f.message,
+                    ]
+                )
             )
         if entry.failure and not entry.findings:
-            fs.append([case_id, str(entry.path), "错误", "", "", "", "", entry.failure])
+            fs.append(cells([case_id, str(entry.path), "错误", "", "", "", "", entry.failure]))
     style_sheet(fs, (16, 36, 6, 24, 6, 26, 6, 80))
     fs.auto_filter.ref = fs.dimensions
     tmp = out.with_suffix(".part")

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["CATALOG_HEADER", "style_sheet", "write_catalogs"]
+__all__ = ["CATALOG_HEADER", "cells", "style_sheet", "write_catalogs"]
 
 CATALOG_HEADER = ("序号", "文号", "责任者", "题名", "日期", "页号", "备注")
 _KEYS = ("seq", "number", "responsible", "title", "date", "pages", "note")
 _WIDTHS = (6, 24, 28, 40, 11, 9, 14)
 _THIN = Side(style="thin", color="808080")
+
+
+def cells(values: Sequence[object]) -> list[object]:
+    """A row fit for a sheet: text without the control characters XLSX cannot hold."""
+    return [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values]
 
 
 def _named(wb: Workbook, name: str, **parts: object) -> str:
@@ -73,7 +80,7 @@ def write_catalogs(sheets: list[tuple[str, list[dict[str, str]]]], out: Path) ->
         ws = wb.create_sheet(name)
         ws.append(list(CATALOG_HEADER))
         for line in lines:
-            ws.append([line[k] for k in _KEYS])
+            ws.append(cells([line[k] for k in _KEYS]))
         for row in ws.iter_rows(min_row=2):
             for cell in row:
                 cell.number_format = "@"

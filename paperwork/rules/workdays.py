@@ -11,6 +11,7 @@ add or correct days::
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -55,6 +56,12 @@ def last_official_year() -> int:
     return year
 
 
+@functools.lru_cache(maxsize=4096)
+def _official_workday(day: dt.date) -> bool:
+    """chinesecalendar's answer, remembered: it searches its tables on every call."""
+    return bool(chinese_calendar.is_workday(day))
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
     """Which days the bureau works; ``workdays``/``holidays`` are the user's corrections."""
@@ -82,7 +89,7 @@ class WorkCalendar:
         if day in dict(self.holidays):
             return False
         if _official(day.year):
-            return bool(chinese_calendar.is_workday(day))
+            return _official_workday(day)
         return day.weekday() < 5
 
     def why_off(self, day: dt.date) -> str | None:
