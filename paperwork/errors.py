@@ -48,7 +48,15 @@ class ConversionError(PaperworkError):
 
 
 class AttachmentError(PaperworkError):
-    """A paper's scan or document is missing, corrupt, encrypted or of an unknown kind."""
+    """A paper's scan or document is missing, corrupt, encrypted or of an unknown kind.
+
+    ``findings`` (code FILE_UNREADABLE, with the paper's path and line) say which papers,
+    where the build knows them.
+    """
+
+    def __init__(self, message: str, findings: tuple[Finding, ...] = ()) -> None:
+        super().__init__(message)
+        self.findings = findings
 
 
 class TemplateError(PaperworkError):

@@ -34,6 +34,7 @@ CODES: dict[str, str] = {
     "PAPER_NOT_APPLICABLE": "本案卷类型不需要这份资料",
     "PAPER_DUPLICATE": "只应有一份的资料出现多份",
     "FILE_MISSING": "资料的扫描件或文件不存在",
+    "FILE_UNREADABLE": "资料的文件损坏、加密、格式不对或无法转换",
     "CONFIG_INVALID": "局方数据文件不可用",
     "DATE_HOLIDAY": "供电局出具的资料落在非工作日",
     "CALENDAR_NO_DATA": "该年份没有官方节假日数据，按周末推算",

@@ -127,7 +127,9 @@ def test_a_document_libreoffice_cannot_convert_fails_only_its_case(soffice: Path
 
     good = copy_case(DEMO, tmp_path / "good")
     bad = copy_case(EXPANSION, tmp_path / "bad")
-    (bad.parent / "scans" / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0 not really a Word 97 file")
+    (bad.parent / "scans" / "old.doc").write_bytes(
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 not really a Word 97 file"
+    )
     edit_case(bad, documents={"采集单": {"file": "scans/old.doc"}})
 
     def picky(files: list[Path], outdir: Path) -> list[Path]:

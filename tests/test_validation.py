@@ -215,6 +215,20 @@ def _bad_bureau(tmp_path: Path) -> set[str]:
     return {c for c in CODES if f'"{c}"' in result.output}
 
 
+def _file_unreadable(tmp_path: Path) -> set[str]:
+    from paperwork import AttachmentError, build
+
+    data = demo_data()
+    doc(data, "采集单")["file"] = "bad.pdf"
+    (tmp_path / "bad.pdf").write_bytes(b"%PDF-1.4 cut off")
+    (tmp_path / "case.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    try:
+        build(resolve(load_case(tmp_path / "case.yaml")), tmp_path / "out", converter=lambda files, out: [])
+    except AttachmentError as exc:
+        return {f.code for f in exc.findings}
+    return set()
+
+
 def _file_missing(tmp_path: Path) -> set[str]:
     data = demo_data()
     doc(data, "采集单")["file"] = "scans/nope.pdf"
@@ -233,6 +247,7 @@ RECIPES = {
     ),
     "PAPER_NOT_APPLICABLE": lambda tmp: _with(lambda d: d.update(kind="增容")),
     "FILE_MISSING": _file_missing,
+    "FILE_UNREADABLE": _file_unreadable,
     "CONFIG_INVALID": _bad_bureau,
     "CASE_UNREADABLE": _unreadable,
     "TEXT_CONTROL_CHAR": lambda tmp: _with(lambda d: d["customer"].update(name="宏达\v精密")),

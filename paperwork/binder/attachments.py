@@ -1,90 +1,179 @@
-"""A paper's own file: a PDF (pages copied as they are), a JPG/PNG (lossless, fitted
-to A4), or a DOCX/DOC (converted with the forms). Broken files are errors that
-name the file and the paper."""
+"""A paper's own file, judged by what it holds, not by its name.
+
+A PDF is bound as it is (an owner password that the empty user password opens is
+fine); an image — JPG, PNG, or any format Pillow reads, every frame of a multi-page
+TIFF or GIF counted — is wrapped on A4; a DOCX, DOC or RTF goes to LibreOffice with
+the forms. A file that cannot be read, is encrypted, is macro-enabled or is of a kind
+we cannot bind is an :class:`AttachmentError` that names the paper and the file.
+"""
 
 from __future__ import annotations
 
 import io
+import warnings
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import img2pdf
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageSequence, UnidentifiedImageError
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf.errors import PdfReadError, PyPdfError
 
 from paperwork.errors import AttachmentError
 
-__all__ = ["FileKind", "check_office", "check_pdf", "image_to_pdf", "kind_of"]
+__all__ = ["FileKind", "Sniffed", "check_office", "check_pdf", "image_to_pdf", "kind_of", "sniff"]
 
 FileKind = Literal["pdf", "image", "office"]
 _A4 = (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297))
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97–2003 (.doc) and other OLE files
+_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*", b"BM")
+#: Images larger than this are refused, not decoded (a 20000×20000 PNG is 400 M pixels).
+MAX_PIXELS = 100_000_000
+_PDF_ERRORS = (PdfReadError, PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError, IndexError)
 
 
-def kind_of(path: Path, title: str) -> FileKind:
-    """What kind of file a paper's ``file`` is, by its suffix."""
-    suffix = path.suffix.lower()
-    if suffix == ".pdf":
-        return "pdf"
-    if suffix in {".jpg", ".jpeg", ".png"}:
-        return "image"
-    if suffix in {".docx", ".doc"}:
-        return "office"
+@dataclass(frozen=True)
+class Sniffed:
+    """What a file really is: its kind and the suffix LibreOffice should see."""
+
+    kind: FileKind
+    suffix: str
+
+
+def _missing(path: Path, title: str) -> AttachmentError:
+    return AttachmentError(f"{title}的文件 {path} 不存在；请核对 file 路径")
+
+
+def sniff(path: Path, title: str) -> Sniffed:
+    """Decide a file's kind by its content; AttachmentError when it is nothing we can bind."""
+    if not path.is_file():
+        raise _missing(path, title)
+    with path.open("rb") as fh:
+        head = fh.read(2048)
+    if b"%PDF-" in head[:1024]:
+        return Sniffed("pdf", ".pdf")
+    if head.startswith(b"PK\x03\x04"):
+        return Sniffed("office", ".docx")
+    if head.startswith(_OLE):
+        return Sniffed("office", ".doc")
+    if head.lstrip().startswith(b"{\\rtf"):
+        return Sniffed("office", ".rtf")
+    if head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        return Sniffed("image", path.suffix.lower() or ".img")  # decoded in full later: damage shows there
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                img.format  # noqa: B018  (opening reads the header only)
+        return Sniffed("image", path.suffix.lower() or ".img")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        pass
+    described = f"后缀 {path.suffix}" if path.suffix else "没有后缀"
     raise AttachmentError(
-        f"{title}的文件 {path.name} 是不支持的格式（{suffix or '无后缀'}）；请用 PDF、JPG、PNG、DOCX 或 DOC"
+        f"{title}的文件 {path}（{described}）不是能装订的格式；请提供 PDF、JPG、PNG、TIF、DOCX 或 DOC"
     )
 
 
+def kind_of(path: Path, title: str) -> FileKind:
+    """What kind of file a paper's ``file`` is, by its content."""
+    return sniff(path, title).kind
+
+
 def check_pdf(path: Path, title: str) -> int:
-    """Open a PDF to make sure it is whole and not encrypted; return its page count."""
+    """Open a PDF to make sure it is whole and opens without a password; return its page count."""
     if not path.is_file():
-        raise AttachmentError(f"{title}的文件 {path} 不存在；请核对 file 路径")
+        raise _missing(path, title)
     try:
         reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            raise AttachmentError(f"{title}的文件 {path} 已加密，无法装订；请提供未加密的 PDF")
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise AttachmentError(
+                f"{title}的文件 {path} 已加密，要密码才能打开，无法装订；请提供未加密的 PDF"
+            )
         count = len(reader.pages)
+        for page in reader.pages:  # every page must parse: a cut-off PDF fails here, not in the binder
+            page.get_contents()
     except AttachmentError:
         raise
-    except (PdfReadError, OSError, ValueError, KeyError) as exc:
+    except _PDF_ERRORS as exc:
         raise AttachmentError(f"{title}的文件 {path} 已损坏，无法读取（{exc}）；请重新扫描或导出") from None
     if count == 0:
         raise AttachmentError(f"{title}的文件 {path} 没有页面；请重新扫描或导出")
     return count
 
 
+def _decoded(path: Path, title: str) -> tuple[int, str]:
+    """Decode every frame fully (a cut-off JPEG fails here); returns (frames, format)."""
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                frames = 0
+                for frame in ImageSequence.Iterator(img):
+                    frame.load()
+                    frames += 1
+                return frames, str(img.format)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise AttachmentError(
+            f"{title}的图片 {path} 太大（超过 {MAX_PIXELS // 1_000_000} 百万像素），不像是扫描件；"
+            "请用 300 dpi 以下重新扫描"
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise AttachmentError(f"{title}的图片 {path} 已损坏或不完整（{exc}）；请重新扫描") from None
+
+
 def image_to_pdf(path: Path, title: str, out: Path) -> Path:
-    """Wrap a JPG/PNG in a one-page A4 PDF without re-encoding (JPG) or losslessly (PNG)."""
+    """Wrap an image on A4 pages, one per frame: JPG without re-encoding, the rest losslessly."""
     if not path.is_file():
-        raise AttachmentError(f"{title}的文件 {path} 不存在；请核对 file 路径")
+        raise _missing(path, title)
+    frames, fmt = _decoded(path, title)
     layout = img2pdf.get_layout_fun(_A4, fit=img2pdf.FitMode.into)
     try:
-        with Image.open(path) as img:
-            img.verify()
-        try:
-            out.write_bytes(img2pdf.convert(str(path), layout_fun=layout, rotation=img2pdf.Rotation.ifvalid))
-        except img2pdf.AlphaChannelError:
-            # PDF has no place for a PNG's transparency: flatten it onto white, losslessly as PNG
-            with Image.open(path) as img:
-                flat = Image.new("RGB", img.size, "white")
-                flat.paste(img.convert("RGBA"), mask=img.convert("RGBA").getchannel("A"))
-                buffer = io.BytesIO()
-                flat.save(buffer, format="PNG")
-            out.write_bytes(img2pdf.convert(buffer.getvalue(), layout_fun=layout))
-    except (UnidentifiedImageError, OSError, SyntaxError, img2pdf.ImageOpenError, ValueError) as exc:
-        raise AttachmentError(f"{title}的图片 {path} 已损坏或无法识别（{exc}）；请重新扫描") from None
+        if frames == 1 and fmt in {"JPEG", "PNG"}:
+            try:
+                data = img2pdf.convert(str(path), layout_fun=layout, rotation=img2pdf.Rotation.ifvalid)
+            except img2pdf.AlphaChannelError:
+                data = img2pdf.convert(_flat_pngs(path), layout_fun=layout)
+        else:
+            data = img2pdf.convert(_flat_pngs(path), layout_fun=layout)
+        out.write_bytes(data)
+    except (OSError, img2pdf.ImageOpenError, ValueError) as exc:
+        raise AttachmentError(f"{title}的图片 {path} 无法转换（{exc}）；请另存为 JPG 或 PDF") from None
     return out
 
 
+def _flat_pngs(path: Path) -> list[bytes]:
+    """Every frame as a PNG on white (PDF has no place for transparency), losslessly."""
+    pages = []
+    with Image.open(path) as img:
+        for frame in ImageSequence.Iterator(img):
+            rgba = frame.convert("RGBA")
+            flat = Image.new("RGB", rgba.size, "white")
+            flat.paste(rgba, mask=rgba.getchannel("A"))
+            buffer = io.BytesIO()
+            flat.save(buffer, format="PNG")
+            pages.append(buffer.getvalue())
+    return pages
+
+
 def check_office(path: Path, title: str) -> None:
-    """A DOCX must be a readable zip; a DOC is left to LibreOffice."""
-    if not path.is_file():
-        raise AttachmentError(f"{title}的文件 {path} 不存在；请核对 file 路径")
-    if path.suffix.lower() == ".docx":
-        try:
-            with zipfile.ZipFile(path) as z:
-                if "word/document.xml" not in z.namelist():
-                    raise AttachmentError(f"{title}的文件 {path} 不是 Word 文档；请另存为 DOCX")
-        except zipfile.BadZipFile:
-            raise AttachmentError(f"{title}的文件 {path} 已损坏（不是有效的 DOCX）；请重新保存") from None
+    """A DOCX must be a whole Word document without macros; a DOC must be a Word 97 file (or RTF)."""
+    sniffed = sniff(path, title)
+    if sniffed.suffix != ".docx":
+        return
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            if "word/document.xml" not in names:
+                raise AttachmentError(f"{title}的文件 {path} 不是 Word 文档；请另存为 DOCX")
+            types = z.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
+            if b"macroEnabled" in types or "word/vbaProject.bin" in names:
+                raise AttachmentError(
+                    f"{title}的文件 {path} 是启用宏的 Word 文档（.docm），无法装订；请在 Word 中另存为 .docx"
+                )
+            if z.testzip() is not None:
+                raise zipfile.BadZipFile("CRC")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError):
+        raise AttachmentError(f"{title}的文件 {path} 已损坏（不是有效的 DOCX）；请重新保存") from None

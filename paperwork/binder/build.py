@@ -110,9 +110,9 @@ class CaseOutcome:
 
 
 def _failed(job: CaseJob, case_id: str, exc: PaperworkError | OSError, started: float) -> CaseOutcome:
-    findings = exc.findings if isinstance(exc, CaseError) else ()
+    findings: tuple[Finding, ...] = getattr(exc, "findings", ())
     errors = sum(1 for f in findings if f.severity == "error")
-    message = f"{errors} 个错误" if findings else str(exc)
+    message = f"{errors} 个错误" if isinstance(exc, CaseError) else str(exc)
     seconds = time.monotonic() - started
     return CaseOutcome(job.path, case_id, "failed", None, 0, seconds, message, findings, error=exc)
 

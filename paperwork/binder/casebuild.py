@@ -24,7 +24,8 @@ from paperwork.binder.manifest import Manifest
 from paperwork.binder.pages import PdfPart
 from paperwork.binder.parts import part_contexts
 from paperwork.binder.sources import Pending, Ready, Source, attachment_source, pending_in, settle, settle_all
-from paperwork.errors import CaseError, PaperworkError
+from paperwork.errors import AttachmentError, CaseError, PaperworkError
+from paperwork.finding import Finding, error
 from paperwork.render.contexts import form_data
 from paperwork.render.sheets import write_catalogs
 from paperwork.render.stamps import draft_mark_docx, page_numbers_docx, placeholder_docx
@@ -174,6 +175,12 @@ class CaseBuild:
             return self._fill(form.key, form_data(self.resolved, form.key, paper), keep)
         return self._placeholder(row.label, "纸质件，未附扫描件")
 
+    def _unreadable(self, row: Row, message: str) -> Finding:
+        case = self.resolved.case
+        path = f"{row.paper.path}.file" if row.paper is not None else None
+        line = case.line(path) if path else None
+        return error("FILE_UNREADABLE", message, path=path, line=line, source=case.source)
+
     def pending(self) -> list[Path]:
         """Every document of this case still waiting for LibreOffice, once each."""
         docs = [s.document for s in self.papers.values() if isinstance(s, Pending)]
@@ -198,11 +205,19 @@ class CaseBuild:
             raise CaseError(self.resolved.case.source, self.report.errors)
         for sub in ("in", FORMS_FOLDER, "final"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
+        unreadable: dict[RowKey, Finding] = {}
         for cat in self.catalogs:
             for row in cat.rows:
                 key = _row_key(row)
-                if key not in self.papers:
+                if key in self.papers or key in unreadable:
+                    continue
+                try:
                     self.papers[key] = self._source(row)
+                except AttachmentError as exc:  # every bad file is named, not just the first
+                    unreadable[key] = self._unreadable(row, str(exc))
+        if unreadable:
+            found = tuple(unreadable.values())
+            raise AttachmentError("；".join(f.message for f in found), found)
         if self.settings.draft:
             self.draft_mark = Pending(draft_mark_docx(self._name(".docx")))
 

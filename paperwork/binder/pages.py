@@ -55,4 +55,6 @@ class PageSource:
         reader = self._readers.get(part.path)
         if reader is None:
             reader = self._readers[part.path] = PdfReader(str(part.path))
+            if reader.is_encrypted:
+                reader.decrypt("")  # an owner password only: checked when the file was taken
         return [reader.pages[i] for i in range(part.start, part.end)]

@@ -14,8 +14,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TypeVar
 
-from paperwork.binder.attachments import check_office, check_pdf, image_to_pdf, kind_of
-from paperwork.binder.pages import PdfPart
+from paperwork.binder.attachments import check_office, check_pdf, image_to_pdf, sniff
+from paperwork.binder.pages import PdfPart, whole_pdf
 
 __all__ = ["Pending", "Ready", "Source", "attachment_source", "pending_in", "settle", "settle_all"]
 
@@ -71,12 +71,12 @@ def attachment_source(path: Path, title: str, stage: Callable[[str], Path]) -> S
 
     ``stage`` gives a fresh working file name with the suffix asked for.
     """
-    kind = kind_of(path, title)
-    if kind == "pdf":
+    sniffed = sniff(path, title)
+    if sniffed.kind == "pdf":
         return Ready(PdfPart(path, 0, check_pdf(path, title)))
-    if kind == "image":
-        return Ready(PdfPart(image_to_pdf(path, title, stage(".pdf")), 0, 1))
+    if sniffed.kind == "image":
+        return Ready(whole_pdf(image_to_pdf(path, title, stage(".pdf"))))
     check_office(path, title)
-    staged = stage(path.suffix.lower())
+    staged = stage(sniffed.suffix)  # LibreOffice sees what the file is, whatever its name
     shutil.copyfile(path, staged)
     return Pending(staged)
