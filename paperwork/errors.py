@@ -6,6 +6,7 @@ exit codes.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -44,7 +45,14 @@ class ConfigError(PaperworkError):
 
 
 class ConversionError(PaperworkError):
-    """LibreOffice is missing, hung, or produced no PDF for a document."""
+    """LibreOffice is missing, hung, or produced no usable PDF for a document.
+
+    ``files`` are the documents that did not come out (empty when LibreOffice itself is at fault).
+    """
+
+    def __init__(self, message: str, files: tuple[Path, ...] = ()) -> None:
+        super().__init__(message)
+        self.files = files
 
 
 class AttachmentError(PaperworkError):

@@ -113,6 +113,34 @@ class _Overlays:
         page[NameObject("/Contents")] = ArrayObject([self.wrap[0], *existing, self.wrap[1], draw])
 
 
+# Annotations that carry or play content: nothing an archive page may hold.
+_ACTIVE_ANNOTATIONS = {"/FileAttachment", "/Screen", "/Movie", "/Sound", "/RichMedia", "/3D"}
+
+
+def _defang(page: PageObject) -> None:
+    """Strip what could run or carry files from an attached page: its own actions (/AA),
+    annotation actions other than a jump inside the document, media and file attachments.
+
+    The document-level JavaScript, OpenAction, embedded files and form scripts of an
+    attached PDF never reach the binder: only its pages are copied.
+    """
+    page.pop(NameObject("/AA"), None)
+    annots = page.get("/Annots")
+    if annots is None:
+        return
+    kept = ArrayObject()
+    for ref in annots.get_object():
+        annot = ref.get_object()
+        if not isinstance(annot, DictionaryObject) or annot.get("/Subtype") in _ACTIVE_ANNOTATIONS:
+            continue
+        annot.pop(NameObject("/AA"), None)
+        action = annot.get("/A")
+        if action is not None and action.get_object().get("/S") != "/GoTo":
+            del annot[NameObject("/A")]
+        kept.append(ref)
+    page[NameObject("/Annots")] = kept
+
+
 def _stream(data: bytes) -> DecodedStreamObject:
     stream = DecodedStreamObject()
     stream.set_data(data)
@@ -140,6 +168,7 @@ def _assemble(lay: Layout, pdfs: BinderPdfs, meta: Meta, out: Path, source: Page
         start = len(writer.pages)
         for i, page in enumerate(source.pages(part)):
             added = writer.add_page(page)
+            _defang(added)
             if numbered_from is not None:
                 n = numbered_from - 1 + i
                 if left_pages is not None and len(writer.pages) % 2 == 0:  # a back page, double-sided

@@ -36,7 +36,7 @@ from paperwork.binder.libreoffice import Converter, convert_batch
 from paperwork.binder.manifest import Manifest, fingerprint
 from paperwork.binder.pdfs import pdfs_for
 from paperwork.case.model import Case, load_case
-from paperwork.errors import CaseError, PaperworkError, TemplateError
+from paperwork.errors import CaseError, ConversionError, PaperworkError, TemplateError
 from paperwork.finding import Finding
 from paperwork.render.contexts import form_data
 from paperwork.rules.bureau import load_bureau
@@ -157,13 +157,16 @@ def _convert(
             for b in group:
                 b.take(converted)
 
+    def failed(job: CaseBuild, exc: PaperworkError) -> None:
+        fail(job, job.explain(exc) if isinstance(exc, ConversionError) else exc)
+
     alive = list(jobs)
     for phase in ("run1", "run2"):
         try:
             run(alive, phase)
         except PaperworkError as exc:
             if len(alive) == 1:  # nothing to tell apart: convert_batch has retried already
-                fail(alive[0], exc)
+                failed(alive[0], exc)
                 alive = []
             survivors = []
             for n, job in enumerate(alive):
@@ -171,7 +174,7 @@ def _convert(
                     run([job], f"{phase}-case{n}")
                     survivors.append(job)
                 except PaperworkError as one:
-                    fail(job, one)
+                    failed(job, one)
             alive = survivors
         standing = []
         for job in alive:

@@ -2,8 +2,10 @@
 
 Keys are SHA-256 digests of what determines the result: for a filled DOCX the
 template's bytes and the form's values, for a PDF the DOCX's bytes and the
-converter's set-up. An entry is written atomically and checked when read; one
-that does not check out is deleted and made again, never trusted.
+converter's set-up. An entry is written atomically with the SHA-256 of its own
+bytes beside it (written last), and checked against it when read: an entry that
+was cut short, damaged or swapped for another file is deleted and made again,
+never trusted.
 """
 
 from __future__ import annotations
@@ -98,10 +100,10 @@ class Cache:
         if self.folder is None:
             return None
         path = self._path(kind, key, suffix)
-        if path.is_file() and _sound(path, suffix):
+        if path.is_file() and _intact(path) and _sound(path, suffix):
             self.hits += 1
             return path
-        path.unlink(missing_ok=True)
+        _drop(path)
         self.misses += 1
         return None
 
@@ -136,7 +138,7 @@ class Cache:
             data = json.loads(entry.read_text(encoding="utf-8"))
             blob, start, end = self.folder / str(data["blob"]), int(data["start"]), int(data["end"])
             stat = blob.stat()
-            if 0 <= start < end <= _pages(str(blob), stat.st_size, stat.st_mtime_ns):
+            if _intact(blob) and 0 <= start < end <= _pages(str(blob), stat.st_size, stat.st_mtime_ns):
                 self.hits += 1
                 return PdfPart(blob, start, end)
         except (OSError, ValueError, KeyError, TypeError):
@@ -151,11 +153,45 @@ class Cache:
             return source
         path = self._path(kind, key, suffix)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-            out.write(src.read())
-        os.replace(tmp, path)
+        data = source.read_bytes()
+        _write(path, data)
+        _write(_sum_of(path), hashlib.sha256(data).hexdigest().encode("ascii"))  # last: marks it whole
         return path
+
+
+def _write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    os.replace(tmp, path)
+
+
+def _sum_of(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def _drop(path: Path) -> None:
+    """Throw a broken entry away (it is made again)."""
+    path.unlink(missing_ok=True)
+    _sum_of(path).unlink(missing_ok=True)
+
+
+def _intact(path: Path) -> bool:
+    """Whether an entry's bytes are the ones stored (its SHA-256 matches); checked once per version."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    return _matches(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _matches(path_text: str, _size: int, _mtime: int) -> bool:
+    path = Path(path_text)
+    try:
+        return _sum_of(path).read_text(encoding="ascii").strip() == file_digest(path)
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 @functools.lru_cache(maxsize=1024)

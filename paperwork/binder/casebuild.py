@@ -11,8 +11,6 @@ assembles the binders, writes the workbook and publishes them into OUT.
 from __future__ import annotations
 
 import functools
-import os
-import shutil
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,8 +21,9 @@ from paperwork.binder.layout import Layout, catalog_lines, layout
 from paperwork.binder.manifest import Manifest
 from paperwork.binder.pages import PdfPart
 from paperwork.binder.parts import part_contexts
+from paperwork.binder.publish import publish
 from paperwork.binder.sources import Pending, Ready, Source, attachment_source, pending_in, settle, settle_all
-from paperwork.errors import AttachmentError, CaseError, PaperworkError
+from paperwork.errors import AttachmentError, CaseError, ConversionError, PaperworkError
 from paperwork.finding import Finding, error
 from paperwork.render.contexts import form_data
 from paperwork.render.sheets import write_catalogs
@@ -135,6 +134,7 @@ class CaseBuild:
     forms: list[Path] = field(default_factory=list)
     layouts: list[Layout] = field(default_factory=list)
     used: set[str] = field(default_factory=set)
+    attached: dict[Path, Row] = field(default_factory=dict)  # staged copy → the row whose file it is
     counter: int = 0
 
     @functools.cached_property
@@ -168,7 +168,10 @@ class CaseBuild:
             path = self.resolved.case.folder / doc.file
             if not path.exists() and self.settings.draft:
                 return self._placeholder(f"待补：{row.label}", f"文件 {doc.file} 不存在")
-            return attachment_source(path, doc.title, self._name)
+            source = attachment_source(path, doc.title, self._name)
+            if isinstance(source, Pending):
+                self.attached[source.document] = row
+            return source
         form = paper.form
         if form is not None and form.generated:
             keep = self.root / FORMS_FOLDER / f"{_doc_name(form.title, self.used)}.docx"
@@ -180,6 +183,21 @@ class CaseBuild:
         path = f"{row.paper.path}.file" if row.paper is not None else None
         line = case.line(path) if path else None
         return error("FILE_UNREADABLE", message, path=path, line=line, source=case.source)
+
+    def explain(self, exc: ConversionError) -> PaperworkError:
+        """A conversion failure in the clerk's words: which paper's file, and what to do."""
+        rows = [self.attached[f] for f in exc.files if f in self.attached]
+        if not rows:
+            return exc
+        found = []
+        for row in rows:
+            file = row.paper.document.file if row.paper is not None else "?"
+            message = (
+                f"{row.label}的文件 {file} 无法用 LibreOffice 转换成 PDF"
+                "（文件可能已损坏、加密或不是 Word 文档）；请在 Word 中打开它，另存为 DOCX 或 PDF 后重试"
+            )
+            found.append(self._unreadable(row, message))
+        return AttachmentError("；".join(f.message for f in found), tuple(found))
 
     def pending(self) -> list[Path]:
         """Every document of this case still waiting for LibreOffice, once each."""
@@ -297,7 +315,7 @@ class CaseBuild:
         write_catalogs(lines, self.root / "final" / CATALOG_BOOK)
         (self.root / FORMS_FOLDER).rename(self.root / "final" / FORMS_FOLDER)
         names = output_names(self.resolved)
-        _publish(self.root / "final", self.out, names)
+        publish(self.root / "final", self.out, names)
         Manifest(stamp, names).write(self.out)
         forms = tuple(self.out / FORMS_FOLDER / p.name for p in self.forms if p.parent.name == FORMS_FOLDER)
         return BuildResult(
@@ -309,21 +327,3 @@ class CaseBuild:
             self.report,
             self.settings.draft,
         )
-
-
-def _publish(stage: Path, out: Path, names: list[str]) -> None:
-    """Move the staged outputs into OUT, replacing the previous ones only now."""
-    out.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        src, dst = stage / name, out / name
-        if src.is_dir():
-            old = out / f".{name}.old"
-            if old.exists():
-                shutil.rmtree(old)
-            if dst.exists():
-                dst.rename(old)
-            src.rename(dst)
-            if old.exists():
-                shutil.rmtree(old)
-        else:
-            os.replace(src, dst)

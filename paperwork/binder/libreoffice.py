@@ -205,7 +205,9 @@ def convert_batch(files: list[Path], outdir: Path, *, timeout: float = 180.0) ->
         names = "、".join(f.name for f in pending)
         why = "超时被终止" if last and last.timed_out else f"退出码 {last.returncode if last else '?'}"
         detail = (last.output.strip().splitlines() or [""])[-1] if last else ""
-        raise ConversionError(f"LibreOffice 没有产生这些文件的 PDF：{names}（{why}，重试一次仍失败）{detail}")
+        raise ConversionError(
+            f"LibreOffice 没有产生这些文件的 PDF：{names}（{why}，重试一次仍失败）{detail}", tuple(pending)
+        )
 
 
 def _good(pdf: Path) -> bool:

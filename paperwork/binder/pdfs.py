@@ -21,10 +21,12 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from lxml import etree
 from pypdf import PdfReader
+from pypdf.errors import PdfReadError, PyPdfError
 
 from paperwork.binder.cache import Cache, digest, document_digest
 from paperwork.binder.libreoffice import Converter, convert_batch
 from paperwork.binder.pages import PdfPart, whole_pdf
+from paperwork.errors import ConversionError
 from paperwork.render.fonts import ALIASES
 
 __all__ = ["converter_salt", "pdfs_for"]
@@ -120,6 +122,35 @@ def _bounds(pdf: Path, count: int) -> list[tuple[int, int]] | None:
     return list(itertools.pairwise(edges))
 
 
+_PDF_ERRORS = (PdfReadError, PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError, IndexError)
+
+
+def _converted(
+    batch: Converter, inputs: list[Path], outdir: Path, origin: dict[Path, list[Path]]
+) -> list[Path]:
+    """Run LibreOffice and check what it made; errors name the build's documents, not our copies."""
+    try:
+        pdfs = batch(inputs, outdir)
+    except ConversionError as exc:
+        failed = tuple(d for f in exc.files for d in origin.get(f, [f]))
+        if not failed:
+            raise
+        names = "、".join(d.name for d in failed)
+        raise ConversionError(f"LibreOffice 无法把这些文件转换成 PDF：{names}（{exc}）", failed) from None
+    for source, pdf in zip(inputs, pdfs, strict=True):
+        try:
+            reader = PdfReader(str(pdf))
+            if not reader.pages:
+                raise ValueError("没有页面")
+            for page in reader.pages:
+                page.get_contents()
+        except _PDF_ERRORS as exc:
+            failed = tuple(origin.get(source, [source]))
+            names = "、".join(d.name for d in failed)
+            raise ConversionError(f"LibreOffice 为 {names} 产生的 PDF 已损坏（{exc}）", failed) from None
+    return pdfs
+
+
 def pdfs_for(
     docs: list[Path], workdir: Path, cache: Cache, batch: Converter = convert_batch
 ) -> list[PdfPart]:
@@ -164,7 +195,8 @@ def pdfs_for(
             staged.write_bytes(docs[i].read_bytes())
             inputs.append(staged)
             plan.append(("single", [i]))
-        pdfs = batch(inputs, workdir / "pdf")
+        origin = {path: [docs[i] for i in members] for path, (_, members) in zip(inputs, plan, strict=True)}
+        pdfs = _converted(batch, inputs, workdir / "pdf", origin)
         retry: list[int] = []
         made: dict[int, Path] = {}
         for (kind, members), pdf in zip(plan, pdfs, strict=True):
@@ -186,7 +218,8 @@ def pdfs_for(
                 path = workdir / f"retry-{i:05d}{docs[i].suffix}"
                 path.write_bytes(docs[i].read_bytes())
                 again.append(path)
-            for i, pdf in zip(retry, batch(again, workdir / "pdf-retry"), strict=True):
+            origin = {path: [docs[i]] for path, i in zip(again, retry, strict=True)}
+            for i, pdf in zip(retry, _converted(batch, again, workdir / "pdf-retry", origin), strict=True):
                 made[i] = pdf
         for i, pdf in made.items():
             result[i] = whole_pdf(cache.put("pdf", keys[i], ".pdf", pdf))
