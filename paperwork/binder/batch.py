@@ -9,6 +9,7 @@ show; this module prints nothing.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import queue
@@ -16,7 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from paperwork.binder.build import CaseJob, CaseOutcome, Event, Options, build_cases
+from paperwork.binder.build import CaseJob, CaseOutcome, Event, Options, build_cases, remove_if_empty
 from paperwork.binder.libreoffice import Converter, convert_batch
 from paperwork.case.model import load_case
 from paperwork.errors import PaperworkError
@@ -73,7 +74,32 @@ def build_many(
 ) -> list[CaseOutcome]:
     """Build every case; with ``single`` the one case goes straight into ``out``."""
     options = options or Options()
-    workers = max(1, jobs or os.cpu_count() or 1)
+    fresh = not out.exists()
+    try:
+        return _build_many(
+            paths,
+            out,
+            workers=max(1, jobs or os.cpu_count() or 1),
+            options=options,
+            single=single,
+            on_event=on_event,
+            batch=batch,
+        )
+    finally:
+        if fresh:
+            remove_if_empty(out)  # nothing built (all failed, or interrupted): no empty OUT left
+
+
+def _build_many(
+    paths: list[Path],
+    out: Path,
+    *,
+    workers: int,
+    options: Options,
+    single: bool,
+    on_event: Event | None,
+    batch: Converter,
+) -> list[CaseOutcome]:
     todo, failed = _targets(paths, out, single)
     for outcome in failed:
         if on_event:
@@ -86,19 +112,34 @@ def build_many(
     with multiprocessing.Manager() as manager:
         events = manager.Queue()
         with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
-            futures: list[Future[list[CaseOutcome]]] = [
-                pool.submit(_worker, c, options, events, batch) for c in chunks
-            ]
-            while any(not f.done() for f in futures) or not events.empty():
-                try:
-                    kind, case_id = events.get(timeout=0.2)
-                except queue.Empty:
-                    continue
-                if on_event:
-                    on_event(kind, case_id)
-            for future in futures:
-                results += future.result()
+            try:
+                futures: list[Future[list[CaseOutcome]]] = [
+                    pool.submit(_worker, c, options, events, batch) for c in chunks
+                ]
+                while any(not f.done() for f in futures) or not events.empty():
+                    try:
+                        kind, case_id = events.get(timeout=0.2)
+                    except queue.Empty:
+                        continue
+                    if on_event:
+                        on_event(kind, case_id)
+                for future in futures:
+                    results += future.result()
+            except BaseException:
+                _stop_workers(pool)  # interrupted: each worker cleans up and ends its LibreOffice
+                raise
     return _in_order(results, paths)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError):
+            process.terminate()
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            process.join(timeout=15)
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _in_order(results: list[CaseOutcome], paths: list[Path]) -> list[CaseOutcome]:

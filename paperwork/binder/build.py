@@ -12,6 +12,7 @@ cases to worker processes that each call :func:`build_cases`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import tempfile
 import time
@@ -32,7 +33,7 @@ from paperwork.binder.casebuild import (
     CaseBuild,
     Settings,
 )
-from paperwork.binder.libreoffice import Converter, convert_batch
+from paperwork.binder.libreoffice import Converter, convert_batch, default_timeout
 from paperwork.binder.manifest import Manifest, fingerprint
 from paperwork.binder.pdfs import pdfs_for
 from paperwork.case.model import Case, load_case
@@ -55,7 +56,7 @@ __all__ = [
 ]
 
 CaseStatus = Literal["built", "unchanged", "failed"]
-#: Progress events: ("prepared" | "done" | "failed", case id).
+#: Progress events: ("prepared" | "done" | "failed", case id), or ("converting", what LibreOffice does).
 Event = Callable[[str, str], None]
 
 
@@ -69,6 +70,7 @@ class Options:
     today: date | None = None
     bureau: Path | None = None
     duplex: bool = False
+    timeout: float | None = None  # seconds per LibreOffice run; None: default_timeout()
 
     @property
     def settings(self) -> Settings:
@@ -136,12 +138,19 @@ def _unchanged(resolved: Resolved, out: Path, report: Report, draft: bool) -> Bu
     return BuildResult(case_id, out, tuple(binders), out / CATALOG_BOOK, forms, report, draft, unchanged=True)
 
 
+def remove_if_empty(folder: Path) -> None:
+    """A folder this build made and filled with nothing (the case failed) is not left behind."""
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
 def _convert(
     jobs: list[CaseBuild],
     cache: Cache,
     converter: Converter,
     workdir: Path,
     fail: Callable[[CaseBuild, PaperworkError | OSError], None],
+    tell: Event,
 ) -> list[CaseBuild]:
     """Take prepared cases through LibreOffice; returns those still standing.
 
@@ -153,6 +162,7 @@ def _convert(
     def run(group: list[CaseBuild], name: str) -> None:
         docs = list(dict.fromkeys(d for b in group for d in b.pending()))
         if docs:
+            tell("converting", f"LibreOffice 正在转换 {len(docs)} 份文件")
             converted = dict(zip(docs, pdfs_for(docs, workdir / name, cache, converter), strict=True))
             for b in group:
                 b.take(converted)
@@ -225,7 +235,10 @@ def build_cases(
                         )
                         tell("done", case_id)
                         continue
+                new = [d for d in (job.out, *job.out.parents) if not d.exists()]
                 job.out.mkdir(parents=True, exist_ok=True)
+                for folder in reversed(new):  # made by this build: removed again if left empty
+                    stack.callback(remove_if_empty, folder)
                 tmp = Path(
                     stack.enter_context(tempfile.TemporaryDirectory(prefix=".paperwork-", dir=job.out))
                 )
@@ -246,7 +259,9 @@ def build_cases(
             del building[n]
 
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="paperwork-batch-")))
-        _convert([one for one, _ in building.values()], cache, converter, work, fail)
+        if converter is convert_batch and options.timeout:
+            converter = functools.partial(convert_batch, timeout=options.timeout)
+        _convert([one for one, _ in building.values()], cache, converter, work, fail, tell)
         for n, (one, stamp) in building.items():
             case_id = one.resolved.case.case_id
             try:
@@ -274,6 +289,7 @@ def build(
     converter: Converter = convert_batch,
     cache: Cache | None = None,
     duplex: bool = False,
+    timeout: float | None = None,
 ) -> BuildResult:
     """Build both binders, the catalog workbook and the filled forms into ``out``.
 
@@ -283,7 +299,10 @@ def build(
     is not built again (``unchanged``), and forms already converted are reused.
     """
     folder = cache.folder if cache is not None else None
-    options = Options(draft=draft, templates=templates, cache=folder, today=today, duplex=duplex)
+    timeout = timeout or default_timeout(single=True)
+    options = Options(
+        draft=draft, templates=templates, cache=folder, today=today, duplex=duplex, timeout=timeout
+    )
     job = CaseJob(Path(resolved.case.source), out, resolved=resolved)
     (outcome,) = build_cases([job], options, converter)
     if outcome.error is not None:

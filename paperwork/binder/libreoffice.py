@@ -24,7 +24,17 @@ from pathlib import Path
 from paperwork.errors import ConversionError
 from paperwork.render.fonts import ALIASES, INSTALL_HINT, require_cjk_font
 
-__all__ = ["Converter", "convert_batch", "find_soffice", "soffice_version", "user_cache_dir"]
+__all__ = [
+    "BATCH_TIMEOUT",
+    "SINGLE_TIMEOUT",
+    "Converter",
+    "convert_batch",
+    "default_timeout",
+    "end_tree",
+    "find_soffice",
+    "soffice_version",
+    "user_cache_dir",
+]
 
 #: Converts files to PDFs in a folder, in order: :func:`convert_batch` or a stand-in.
 Converter = Callable[[list[Path], Path], list[Path]]
@@ -157,15 +167,39 @@ def _run(cmd: list[str], env: dict[str, str], timeout: float) -> _Run:
         end_tree(proc.pid)
         out, _ = proc.communicate()
         return _Run(-9, out or "", True)
+    finally:  # interrupted (Ctrl-C, SIGTERM): no LibreOffice outlives us
+        if proc.poll() is None:
+            end_tree(proc.pid)
 
 
-def convert_batch(files: list[Path], outdir: Path, *, timeout: float = 180.0) -> list[Path]:
+#: Seconds one LibreOffice run may take before it is killed (and retried once): a single case
+#: converts in a few seconds, a worker's share of a batch in a minute or two.
+SINGLE_TIMEOUT, BATCH_TIMEOUT = 60.0, 180.0
+
+
+def default_timeout(*, single: bool = False) -> float:
+    """``$PAPERWORK_TIMEOUT`` if set, else SINGLE_TIMEOUT for one case or BATCH_TIMEOUT."""
+    text = os.environ.get("PAPERWORK_TIMEOUT", "").strip()
+    if text:
+        try:
+            value = float(text)
+        except ValueError:
+            value = 0.0
+        if not 0 < value < 86400:
+            raise ConversionError(f"PAPERWORK_TIMEOUT={text} 不是合理的秒数；请写 1 到 86400 之间的数")
+        return value
+    return SINGLE_TIMEOUT if single else BATCH_TIMEOUT
+
+
+def convert_batch(files: list[Path], outdir: Path, *, timeout: float | None = None) -> list[Path]:
     """Convert every file to PDF in ``outdir`` with one LibreOffice run.
 
     Input names must have distinct stems (the PDF takes the stem). Returns the
     PDFs in the order of ``files``; raises ConversionError naming any file that
-    did not come out, after one retry of the files still missing.
+    did not come out, after one retry of the files still missing. ``timeout``
+    (seconds per attempt) defaults to :func:`default_timeout`.
     """
+    timeout = timeout or default_timeout()
     if not files:
         return []
     stems = [f.stem for f in files]
@@ -178,6 +212,8 @@ def convert_batch(files: list[Path], outdir: Path, *, timeout: float = 180.0) ->
     with tempfile.TemporaryDirectory(prefix="paperwork-lo-") as tmp, _profile(Path(tmp)) as profile:
         env = dict(os.environ)
         env["FONTCONFIG_FILE"] = str(fontconfig_file(Path(tmp)))
+        for name in ("TMPDIR", "TMP", "TEMP"):  # LibreOffice's own temporary files go with ours
+            env[name] = tmp
         env.setdefault("HOME", tmp)
         pending = list(files)
         last: _Run | None = None

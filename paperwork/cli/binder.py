@@ -56,6 +56,13 @@ templates_option = click.option(
 )
 @click.option("--no-cache", is_flag=True, help="不用缓存：每份表单都重新填写、转换。")
 @click.option("--duplex", is_flag=True, help="双面打印：背面（偶数页）的页号印在左上角。")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1, max=86400),
+    default=None,
+    help="LibreOffice 一次转换最多等多少秒，超时终止并重试一次（默认：单个案卷 60，多个 180；"
+    "或环境变量 PAPERWORK_TIMEOUT）。",
+)
 @templates_option
 @bureau_option
 @_guard
@@ -67,6 +74,7 @@ def build_binder_cmd(
     cache_dir: str | None,
     no_cache: bool,
     duplex: bool,
+    timeout: float | None,
     templates_dir: str | None,
     bureau_path: str | None,
 ) -> None:
@@ -78,22 +86,27 @@ def build_binder_cmd(
     from paperwork.binder.batch import Options, build_many
     from paperwork.binder.cache import default_cache_dir
     from paperwork.binder.casebuild import FORMS_FOLDER
+    from paperwork.binder.libreoffice import default_timeout
     from paperwork.case.collection import find_cases
 
     if cache_dir and no_cache:
         raise click.UsageError("--cache 和 --no-cache 只能用一个")
     if bureau_path:
         _bureau(bureau_path)  # a broken --bureau file is a usage error
+    if not out_dir.strip():
+        raise click.BadParameter("输出目录不能为空", param_hint="-o/--out")
     cases = find_cases(paths)
     single = len(paths) == 1 and Path(paths[0]).is_file()
+    timeout = timeout or default_timeout(single=single)
     options = Options(
+        timeout=timeout,
         draft=draft,
         templates=Path(templates_dir) if templates_dir else None,
         cache=None if no_cache else Path(cache_dir) if cache_dir else default_cache_dir(),
         bureau=Path(bureau_path) if bureau_path else None,
         duplex=duplex,
     )
-    with progress(len(cases), quiet=single) as tick:
+    with progress(len(cases), quiet=single, timeout=timeout) as tick:
         outcomes = build_many(cases, Path(out_dir), jobs=jobs, options=options, single=single, on_event=tick)
     failed = [o for o in outcomes if not o.ok]
     for outcome in outcomes:

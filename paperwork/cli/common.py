@@ -5,7 +5,9 @@ from __future__ import annotations
 import codecs
 import contextlib
 import json
+import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterable
 from functools import wraps
@@ -44,6 +46,25 @@ def fit_console() -> None:
         if reconfigure is not None:
             with contextlib.suppress(ValueError, OSError):
                 reconfigure(errors="paperwork-console")
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def stop_cleanly_on_signals() -> None:
+    """SIGTERM and SIGHUP end the command the way Ctrl-C does: every ``finally`` runs, so staging
+    folders and LibreOffice's temporary files are removed and no LibreOffice outlives us."""
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            with contextlib.suppress(ValueError, OSError):  # not the main thread, or not allowed here
+                signal.signal(sig, _stop)
+
+
+def quiet_libraries() -> None:
+    """pypdf reports damage it works around (\"EOF marker not found\") through logging: not for clerks."""
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 def style(text: str, **how: Any) -> str:

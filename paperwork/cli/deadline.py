@@ -131,7 +131,7 @@ def ledger_cmd(
     from paperwork.case.collection import find_cases
     from paperwork.render.ledger import gather, write_ledger
 
-    if Path(out_file).suffix.lower() != ".xlsx":
+    if not out_file.strip() or Path(out_file).suffix.lower() != ".xlsx":
         raise click.UsageError(f"台账文件 {out_file} 的后缀应为 .xlsx")
     rule = _regime(regime)
     entries = gather(

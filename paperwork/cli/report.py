@@ -18,11 +18,22 @@ STATUS_NAMES = {"built": "已装订", "unchanged": "未变", "failed": "失败"}
 
 
 @contextmanager
-def progress(total: int, *, quiet: bool = False) -> Iterator[Callable[[str, str], None]]:
-    """Yield a callback for build events that shows how many cases are finished."""
+def progress(
+    total: int, *, quiet: bool = False, timeout: float | None = None
+) -> Iterator[Callable[[str, str], None]]:
+    """Yield a callback for build events that shows how many cases are finished.
+
+    ``quiet`` (one case): no count, but what LibreOffice is doing and how long it may take.
+    """
     done = 0
     if quiet:
-        yield lambda kind, case_id: None
+
+        def waiting(kind: str, what: str) -> None:
+            if kind == "converting":
+                limit = f"，最多等 {timeout:.0f} 秒（--timeout 可调）" if timeout else ""
+                click.echo(f"{what}{limit}…", err=True)
+
+        yield waiting
         return
     if sys.stdout.isatty():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

@@ -18,6 +18,7 @@ from paperwork.case.reader import read
 from paperwork.case.yamlfile import Parsed, parse_yaml, read_text
 from paperwork.errors import ConfigError
 from paperwork.rules.forms import Form
+from paperwork.rules.titles import normalise_title, suggest_title
 
 __all__ = [
     "BinderEntry",
@@ -141,11 +142,15 @@ class Bureau:
 
     @cached_property
     def _index(self) -> dict[str, Form]:
-        return {name: form for form in self.forms for name in form.names}
+        return {normalise_title(name): form for form in self.forms for name in form.names}
 
     def form(self, title: str) -> Form | None:
-        """The form a title or alias names, or None."""
-        return self._index.get(title.strip())
+        """The form a title or alias names (brackets, spaces and traditional characters aside), or None."""
+        return self._index.get(normalise_title(title))
+
+    def suggest(self, title: str) -> str | None:
+        """The form title nearest to an unknown ``title``, for a 你是不是要写… hint."""
+        return suggest_title(title, [name for form in self.forms for name in form.names])
 
     def form_by_key(self, key_or_title: str) -> Form | None:
         """The form with this key, title or alias, or None."""

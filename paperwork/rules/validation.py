@@ -68,10 +68,12 @@ def check_fields(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
             continue
         doc = p.document
         if p.form is None:
+            near = r.bureau.suggest(doc.title)
+            hint = f"你是不是要写“{near}”？" if near else "请改用表单库里的题名（paperwork forms 可查）"
             yield emit(
                 "warning",
                 "PAPER_UNKNOWN",
-                f"“{doc.title}”不在表单库中，不会编入案卷；请改用表单库里的题名（paperwork forms 可查）",
+                f"“{doc.title}”不在表单库中，不会编入案卷；{hint}",
                 f"{p.path}.title",
             )
             continue
