@@ -7,6 +7,7 @@ The typed reading happens in :mod:`paperwork.case.reader`, which knows each fiel
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +48,8 @@ MAX_NODES = 200_000  # values after aliases are expanded (a "billion laughs" fil
 
 # Control characters YAML refuses and a clerk cannot see: Word's soft line break (\v),
 # form feed, NUL … (tab, line feed and carriage return are fine).
-_CONTROL = {chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"} | {"\x7f"}
+# Everything outside YAML's printable set (https://yaml.org/spec/1.2.2/#51-character-set).
+_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 CONTROL_NAMES = {"\x0b": "Word 的软回车（\\v）", "\x0c": "换页符（\\f）", "\x00": "空字符（NUL）"}
 
 
@@ -57,10 +59,11 @@ class _TooBig(Exception):
 
 def control_character(text: str) -> tuple[int, str] | None:
     """The first control character in ``text``: (0-based offset, its name), or None."""
-    for i, c in enumerate(text):
-        if c in _CONTROL:
-            return i, CONTROL_NAMES.get(c, f"控制字符 U+{ord(c):04X}")
-    return None
+    found = _NOT_PRINTABLE.search(text)
+    if found is None:
+        return None
+    c = found.group()
+    return found.start(), CONTROL_NAMES.get(c, f"控制字符 U+{ord(c):04X}")
 
 
 def _fail(
@@ -123,7 +126,7 @@ def _control_finding(text: str, source: str) -> CaseError | None:
     offset, name = found
     line = text.count("\n", 0, offset) + 1
     path = None
-    cleaned = "".join(" " if c in _CONTROL else c for c in text)
+    cleaned = _NOT_PRINTABLE.sub(" ", text)
     try:
         parsed = parse_yaml(cleaned, source)
         on_line = [p for p, n in parsed.lines.items() if n == line and p]
@@ -173,6 +176,8 @@ def parse_yaml(text: str, source: str) -> Parsed:
                 ),
             ),
         ) from None
+    except yaml.YAMLError as exc:  # the reader's own complaints (encoding, characters)
+        raise _fail(source, "YAML_SYNTAX", f"案卷文件无法读取：{exc}；请用 UTF-8 文本另存") from None
     if node is None:
         return Parsed({}, {"": 1})
     walker = _Walker(source)
