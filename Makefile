@@ -29,6 +29,7 @@ demo: setup
 bench: setup
 	$(PY) bench/scale_bench.py
 	$(PY) bench/convert_bench.py
+	$(PY) bench/validate_bench.py
 
 lint: python
 	$(PY) -m ruff check paperwork tests fixtures bench templates setup.py

@@ -114,7 +114,13 @@ class CaseOutcome:
 def _failed(job: CaseJob, case_id: str, exc: PaperworkError | OSError, started: float) -> CaseOutcome:
     findings: tuple[Finding, ...] = getattr(exc, "findings", ())
     errors = sum(1 for f in findings if f.severity == "error")
-    message = f"{errors} 个错误" if isinstance(exc, CaseError) else str(exc)
+    if isinstance(exc, CaseError):
+        message = f"{errors} 个错误"
+    elif isinstance(exc, OSError):  # a full disk, a read-only folder, a file another program holds
+        what = f"{exc.filename or ''} {exc.strerror or exc}".strip()
+        message = f"{what}；请检查磁盘空间、文件夹权限，或关闭占用文件的程序"
+    else:
+        message = str(exc)
     seconds = time.monotonic() - started
     return CaseOutcome(job.path, case_id, "failed", None, 0, seconds, message, findings, error=exc)
 

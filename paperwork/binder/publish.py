@@ -56,8 +56,22 @@ def recover(out: Path) -> None:
 
 
 def publish(stage: Path, out: Path, names: list[str]) -> None:
-    """Swap the staged ``names`` into OUT as one step; PublishError (old set whole) if it cannot."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Swap the staged ``names`` into OUT as one step; PublishError (old set whole) if it cannot.
+
+    Two builds into the same OUT at once take turns (a lock in ``OUT/.paperwork``): the later
+    one's set wins whole.
+    """
+    from filelock import FileLock, Timeout
+
+    (out / _STATE).mkdir(parents=True, exist_ok=True)
+    try:
+        with FileLock(str(out / _STATE / "publish.lock"), timeout=120):
+            _swap(stage, out, names)
+    except Timeout:
+        raise PublishError(f"另一个装订正在写入 {out}，等了 2 分钟仍未结束；请稍后重试") from None
+
+
+def _swap(stage: Path, out: Path, names: list[str]) -> None:
     recover(out)
     state = out / _STATE
     backup = state / "previous"
