@@ -3,10 +3,18 @@
 # LibreOffice (headless Writer) to convert forms, Noto CJK fonts, poppler-utils and qpdf for checks,
 # make, and python3-venv for the project virtual environment.
 set -euo pipefail
-packages=(libreoffice-writer-nogui fonts-noto-cjk poppler-utils qpdf make python3-venv)
+packages=(libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-uming fonts-arphic-ukai fonts-wqy-microhei
+          fonts-liberation2 fonts-crosextra-carlito poppler-utils qpdf make python3-venv)
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 fc-list :lang=zh 2>/dev/null | grep -qi "noto" || need+=(fonts-noto-cjk)
+# substitutes with SimSun's line height (1.0 em), so bureau forms with exact row heights lose no text
+fc-list 2>/dev/null | grep -qi "AR PL UMing" || need+=(fonts-arphic-uming)
+fc-list 2>/dev/null | grep -qi "AR PL UKai" || need+=(fonts-arphic-ukai)
+fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || need+=(fonts-wqy-microhei)
+# Times New Roman, Arial, Calibri of the forms' Latin text, with the same widths
+fc-list 2>/dev/null | grep -qi "Liberation Serif" || need+=(fonts-liberation2)
+fc-list 2>/dev/null | grep -qi "Carlito" || need+=(fonts-crosextra-carlito)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
 command -v make >/dev/null 2>&1 || need+=(make)

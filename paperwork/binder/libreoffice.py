@@ -3,7 +3,7 @@
 One ``soffice`` process converts a whole batch (start-up dominates the cost of a
 single conversion). Each run has a private user profile, so parallel runs do
 not fight over a lock, and a private fontconfig that maps the Windows families
-to installed CJK fonts (:data:`paperwork.render.fonts.ALIASES`). A hung run is
+to installed CJK fonts of the same line height (:data:`paperwork.render.fonts.SUBSTITUTES`). A hung run is
 killed with its whole process tree and tried once more; every expected PDF must
 exist and be non-empty. Nothing here is POSIX-only: locks are ``filelock``'s,
 the process tree is ``psutil``'s, the folders are ``platformdirs``'.
@@ -20,9 +20,10 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from paperwork.errors import ConversionError
-from paperwork.render.fonts import ALIASES, INSTALL_HINT, require_cjk_font
+from paperwork.render.fonts import INSTALL_HINT, SUBSTITUTES, metric_fonts, require_cjk_font
 
 __all__ = [
     "BATCH_TIMEOUT",
@@ -94,14 +95,20 @@ def soffice_version() -> str:
 
 
 def fontconfig_file(folder: Path) -> Path:
-    """A fontconfig file that maps the Windows families to the installed substitutes."""
+    """A fontconfig file that maps the Windows families to substitutes of the same line height.
+
+    The 1.0-em builds of Noto are made once into the user's cache folder and added as a font folder.
+    """
+    made = metric_fonts(user_cache_dir() / "fonts")
+    extra = f"  <dir>{escape(str(made))}</dir>\n" if made is not None else ""
     aliases = "\n".join(
-        f'  <alias binding="same"><family>{name}</family><prefer><family>{target}</family></prefer></alias>'
-        for target, names in ALIASES.items()
-        for name in names
+        f'  <alias binding="same"><family>{escape(name)}</family><prefer>'
+        + "".join(f"<family>{escape(target)}</family>" for target in targets)
+        + "</prefer></alias>"
+        for name, targets in SUBSTITUTES.items()
     )
     path = folder / "fonts.conf"
-    path.write_text(_FONTS_CONF.format(aliases=aliases), encoding="utf-8")
+    path.write_text(_FONTS_CONF.format(aliases=extra + aliases), encoding="utf-8")
     return path
 
 

@@ -27,7 +27,7 @@ from paperwork.binder.cache import Cache, digest, document_digest
 from paperwork.binder.libreoffice import Converter, convert_batch
 from paperwork.binder.pages import PdfPart, whole_pdf
 from paperwork.errors import ConversionError
-from paperwork.render.fonts import ALIASES
+from paperwork.render.fonts import SUBSTITUTES
 
 __all__ = ["converter_salt", "pdfs_for"]
 
@@ -37,7 +37,7 @@ _RELATIONSHIP_ATTRS = ("r:id", "r:embed", "r:link", "headerReference", "footerRe
 
 def converter_salt() -> str:
     """What, besides the DOCX, decides the PDF: bump when the conversion set-up changes."""
-    return digest("paperwork-conversion-v1", {k: list(v) for k, v in ALIASES.items()})
+    return digest("paperwork-conversion-v2", {k: list(v) for k, v in SUBSTITUTES.items()})
 
 
 def _style_key(path: Path) -> str | None:

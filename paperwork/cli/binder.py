@@ -186,8 +186,8 @@ def doctor_cmd() -> None:
     from importlib.metadata import PackageNotFoundError, version
 
     from paperwork._version import DISTRIBUTION
-    from paperwork.binder.libreoffice import find_soffice, soffice_version
-    from paperwork.render.fonts import INSTALL_HINT, cjk_fonts
+    from paperwork.binder.libreoffice import find_soffice, soffice_version, user_cache_dir
+    from paperwork.render.fonts import INSTALL_HINT, SUBSTITUTES, cjk_fonts, metric_fonts, printed_in
     from paperwork.rules.workdays import last_official_year
 
     ok = True
@@ -202,6 +202,13 @@ def doctor_cmd() -> None:
     else:
         ok = False
         click.echo(style(f"中文字体：没有。请安装：{INSTALL_HINT}", fg="red"))
+    made = metric_fonts(user_cache_dir() / "fonts")
+    click.echo("Windows 字体在这里印成：")
+    for family in ("宋体", "新宋体", "仿宋_GB2312", "楷体", "黑体", "微软雅黑"):
+        shown = printed_in(family, made)
+        best = SUBSTITUTES[family][0]
+        hint = "" if shown == best else f"（首选 {best} 不可用：行高或字宽与原字体不同，表格里的字可能被截）"
+        click.echo(f"  {family} → {shown or '没有可用的字体'}{hint}")
     last = last_official_year()
     click.echo(f"节假日数据：官方数据到 {last} 年（chinesecalendar）；之后的年份按周末推算")
     click.echo(f"Python：{sys.version.split()[0]}")

@@ -18,22 +18,105 @@ from pathlib import Path
 from paperwork.errors import ConversionError
 
 __all__ = [
-    "ALIASES",
     "INSTALL_HINT",
+    "METRIC_FAMILIES",
+    "SUBSTITUTES",
     "FontFile",
     "cjk_font_file",
     "cjk_fonts",
     "font_folders",
+    "metric_fonts",
+    "printed_in",
     "require_cjk_font",
 ]
 
-INSTALL_HINT = "sudo apt-get install -y --no-install-recommends libreoffice-writer-nogui fonts-noto-cjk"
+INSTALL_HINT = (
+    "sudo apt-get install -y --no-install-recommends libreoffice-writer-nogui fonts-noto-cjk "
+    "fonts-arphic-uming fonts-arphic-ukai fonts-wqy-microhei"
+)
 
-#: The installed family that prints each Windows family name the forms use.
-ALIASES: dict[str, tuple[str, ...]] = {
-    "Noto Serif CJK SC": ("宋体", "SimSun", "仿宋", "FangSong", "仿宋_GB2312", "楷体", "KaiTi"),
-    "Noto Sans CJK SC": ("黑体", "SimHei", "微软雅黑", "Microsoft YaHei"),
+# The bureau's forms fix table row heights exactly for SimSun, whose line box is 1.0 em. A
+# substitute with a taller line box (Noto Serif CJK: 1.44 em) overflows those rows and the text
+# is cut. Measured line boxes (hhea ascent − descent + gap): Noto CJK 1.44–1.45, AR PL UMing
+# 1.05, AR PL UKai 1.11, WenQuanYi Micro Hei 1.17. Narrow Latin matters too: LibreOffice sets
+# spaces and digits next to Chinese in the Chinese font, and UMing's 0.5-em spaces wrap lines
+# that SimSun's documents keep on one. So the first choice is Noto itself with its line box set
+# to its own 1.0-em ideographic box (``Paperwork Serif SC`` / ``Paperwork Sans SC``, made from
+# the installed Noto files by :func:`metric_fonts`, renamed as the SIL OFL asks of a modified
+# font); the others follow as fallbacks. Each Windows family prints in the first one installed.
+METRIC_FAMILIES = {"Paperwork Serif SC": "Noto Serif CJK SC", "Paperwork Sans SC": "Noto Sans CJK SC"}
+_SERIF = ("Paperwork Serif SC", "AR PL UMing CN", "Noto Serif CJK SC")
+_KAI = ("AR PL UKai CN", "Paperwork Serif SC", "AR PL UMing CN", "Noto Serif CJK SC")
+_HEI = ("Paperwork Sans SC", "WenQuanYi Micro Hei", "Noto Sans CJK SC")
+
+#: Windows family name → the installed families that stand in for it, best first.
+SUBSTITUTES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("宋体", "SimSun", "新宋体", "NSimSun", "SimSun-ExtB"), _SERIF),
+    **dict.fromkeys(("仿宋", "FangSong", "仿宋_GB2312", "FangSong_GB2312"), _SERIF),
+    **dict.fromkeys(("楷体", "KaiTi", "楷体_GB2312", "KaiTi_GB2312"), _KAI),
+    **dict.fromkeys(("黑体", "SimHei"), _HEI),
+    **dict.fromkeys(("微软雅黑", "Microsoft YaHei"), ("Noto Sans CJK SC", "WenQuanYi Micro Hei")),
 }
+
+
+def printed_in(family: str, made: Path | None = None) -> str | None:
+    """The installed family that a Windows family name prints in, or None if none is installed.
+
+    ``made`` is the folder of :func:`metric_fonts`, whose families count as installed.
+    """
+    installed = set(cjk_fonts())
+    if made is not None:
+        installed |= {name for name in METRIC_FAMILIES if any(made.glob(f"{name.replace(' ', '')}-*.otf"))}
+    return next((f for f in SUBSTITUTES.get(family, ()) if f in installed), None)
+
+
+def metric_fonts(folder: Path) -> Path | None:
+    """Make (once) the 1.0-em line-box builds of Noto Serif/Sans CJK SC in ``folder``; None if no Noto.
+
+    Only the line metrics (hhea, OS/2) and the names change; every other table is copied as it
+    is, so a build takes about a second per face.
+    """
+    from filelock import FileLock
+
+    sources = [
+        f for f in _all_faces() if f.family in METRIC_FAMILIES.values() and f.style in {"Regular", "Bold"}
+    ]
+    if not sources:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder / ".lock")):
+        for face in sources:
+            new = next(k for k, v in METRIC_FAMILIES.items() if v == face.family)
+            target = folder / f"{new.replace(' ', '')}-{face.style}.otf"
+            if not target.exists():
+                _rebuild(face, new, target)
+    return folder
+
+
+def _rebuild(face: FontFile, family: str, target: Path) -> None:
+    from fontTools.ttLib import TTCollection, TTFont
+
+    options = {"lazy": True, "recalcBBoxes": False, "recalcTimestamp": False}
+    if face.path.suffix.lower() in {".ttc", ".otc"}:
+        font = TTCollection(str(face.path), **options).fonts[face.index]
+    else:
+        font = TTFont(str(face.path), **options)
+    with font:
+        os2 = font["OS/2"]
+        ascent, descent = os2.sTypoAscender, os2.sTypoDescender  # the ideographic em box
+        font["hhea"].ascent, font["hhea"].descent, font["hhea"].lineGap = ascent, descent, 0
+        os2.usWinAscent, os2.usWinDescent, os2.sTypoLineGap = ascent, -descent, 0
+        old = face.family
+        for record in font["name"].names:
+            if record.nameID in (1, 3, 4, 6, 16, 18):
+                text = record.toUnicode()
+                record.string = text.replace(old, family).replace(
+                    old.replace(" ", ""), family.replace(" ", "")
+                )
+        part = target.with_suffix(".part")
+        font.save(str(part))
+    os.replace(part, target)
+
 
 _SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
 # names that usually mean a CJK face: looked at first, so the common case stops early
@@ -53,6 +136,7 @@ class FontFile:
     family: str
     path: Path
     index: int = 0
+    style: str = "Regular"
 
 
 def font_folders() -> list[Path]:
@@ -104,10 +188,11 @@ def _faces(path: Path) -> Iterator[FontFile]:
                     continue
                 name = font["name"]
                 family = name.getDebugName(16) or name.getDebugName(1)
+                style = name.getDebugName(17) or name.getDebugName(2) or "Regular"
             except (TTLibError, OSError, KeyError, ValueError, AssertionError, EOFError):
                 continue
             if family:
-                found.append(FontFile(family, path, index))
+                found.append(FontFile(family, path, index, style))
     yield from found
 
 
