@@ -93,7 +93,7 @@ def test_r4_stated_equal_is_fine_and_register_may_be_omitted() -> None:
 
 def test_r1_r2_r3_cover_dates() -> None:
     big, small = catalogs(resolve(load_case(DEMO)))
-    assert (big.start, big.end) == (date(2023, 3, 1), date(2023, 8, 10))
+    assert (big.start, big.end) == (date(2023, 3, 1), date(2023, 7, 18))  # closed at the hand-in
     assert (small.start, small.end) == (date(2019, 5, 10), date(2023, 8, 21))
     assert small.note_date == date(2023, 8, 21)
     assert big.note_date == date(2023, 8, 25)  # 立卷时间

@@ -178,6 +178,23 @@ class CaseBuild:
             return self._fill(form.key, form_data(self.resolved, form.key, paper), keep)
         return self._placeholder(row.label, "纸质件，未附扫描件")
 
+    def _fill_unfiled(self) -> None:
+        """Forms the contractor prints that no binder files (委托带电施工申请 by default): filled
+        into docx/ all the same, for the clerk to print and take along."""
+        filed = {row.form.key for cat in self.catalogs for row in cat.rows}
+        for form in self.resolved.bureau.forms:
+            if not form.generated or form.key in filed or not self.resolved.applies(form):
+                continue
+            papers = self.resolved.of(form.key)
+            paper = papers[0] if papers else None
+            if paper is not None and paper.document.file:
+                continue  # the clerk has her own file of it
+            keep = self.root / FORMS_FOLDER / f"{_doc_name(form.title, self.used)}.docx"
+            fill_cached(
+                form.key, form_data(self.resolved, form.key, paper), keep, self.settings.templates, self.cache
+            )
+            self.forms.append(keep)
+
     def _unreadable(self, row: Row, message: str) -> Finding:
         case = self.resolved.case
         path = f"{row.paper.path}.file" if row.paper is not None else None
@@ -233,6 +250,7 @@ class CaseBuild:
                     self.papers[key] = self._source(row)
                 except AttachmentError as exc:  # every bad file is named, not just the first
                     unreadable[key] = self._unreadable(row, str(exc))
+        self._fill_unfiled()
         if unreadable:
             found = tuple(unreadable.values())
             raise AttachmentError("；".join(f.message for f in found), found)

@@ -94,7 +94,7 @@ def checklist_cmd(case: str, step: str | None, fmt: str, bureau_path: str | None
     if fmt == "json":
         click.echo(_json({"case_id": resolved.case.case_id, "steps": [s.to_dict() for s in steps]}))
         return
-    marks = {"present": "✓", "missing": "✗", "not_applicable": "－", "untracked": "·"}
+    marks = {"present": "✓", "missing": "✗", "optional": "○", "not_applicable": "－", "untracked": "·"}
     for s in steps:
         state = style("已完成", fg="green") if s.done else style("未完成", fg="yellow")
         click.echo(f"【{s.name}】{state}")

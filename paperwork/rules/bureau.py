@@ -61,11 +61,15 @@ class DerivedRule:
 
 @dataclass(frozen=True)
 class OrderRule:
-    """Every paper in ``first`` is dated no later than every paper in ``then``."""
+    """Every paper in ``first`` is dated no later than every paper in ``then``.
+
+    With ``same_round`` only papers of the same drawing-review round are compared.
+    """
 
     first: tuple[str, ...]
     then: tuple[str, ...]
     why: str
+    same_round: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ class BinderSpec:
     archive_key: Literal["big", "small"]
     date_start: Literal["application", "earliest"] = "earliest"
     note_date: str = "filing"
+    closed_by: str | None = None  # the step at which the binder is handed in: later papers are not in it
 
     @property
     def cover_rule(self) -> str:

@@ -29,6 +29,7 @@ class Row:
     label: str
     paper: Paper | None
     responsible: str
+    round: int | None = None  # the drawing-review round of a per-round paper
 
     @property
     def date(self) -> date | None:
@@ -80,23 +81,74 @@ def _responsible(resolved: Resolved, form: Form, paper: Paper | None) -> str:
     return case.customer.name
 
 
+def _closed_steps(resolved: Resolved, spec: BinderSpec) -> set[str]:
+    """The steps at and after the one that closes the binder (its papers are not in it)."""
+    if spec.closed_by is None:
+        return set()
+    names = [s.name for s in resolved.bureau.steps]
+    if spec.closed_by not in names:
+        return set()
+    return set(names[names.index(spec.closed_by) :])
+
+
+def _round_label(label: str, k: int, rounds: list[int]) -> str:
+    return f"{label}（第{k}轮）" if len(rounds) > 1 else label
+
+
+def _in_step_order(rows: list[Row]) -> list[Row]:
+    """Within each step of a part, papers in date order: each review round's 登记表 followed by its
+    own 结果通知单. A 待补 row of a round keeps its place in that round; other 待补 rows end the step."""
+    out: list[Row] = []
+    group: list[Row] = []
+
+    def flush() -> None:
+        by_round = {r.round: r.date for r in group if r.round is not None and r.date is not None}
+
+        def key(item: tuple[int, Row]) -> tuple[date, int, int]:
+            n, row = item
+            when = row.date or (by_round.get(row.round, date.max) if row.round is not None else date.max)
+            return (when, row.round or 0, n)
+
+        out.extend(row for _, row in sorted(enumerate(group), key=key))
+        group.clear()
+
+    for row in rows:
+        if group and (group[-1].part, group[-1].form.step) != (row.part, row.form.step):
+            flush()
+        group.append(row)
+    flush()
+    return out
+
+
 def catalog(resolved: Resolved, spec: BinderSpec) -> Catalog:
     """The catalog of one binder for a resolved case."""
     case = resolved.case
     rows: list[Row] = []
+    closed = _closed_steps(resolved, spec)
+    rounds = sorted({p.round for p in resolved.papers if p.form is not None and p.form.count == "per_round"})
     for part in spec.parts:
         for entry in part.papers:
             form = resolved.bureau.form(entry.paper)
-            if form is None or not resolved.applies(form):
+            if form is None or not resolved.applies(form) or form.step in closed:
                 continue
             papers = resolved.of(form.title)
-            if not papers and resolved.needs(form):
+            if form.count == "per_round":
+                present = {p.round for p in papers}
+                for k in rounds if resolved.needs(form) else []:
+                    if k not in present:  # a round that lacks this paper: 待补 in its place
+                        label = _round_label(entry.label or form.title, k, rounds)
+                        rows.append(Row(part.name, form, label, None, _responsible(resolved, form, None), k))
+            elif not papers and resolved.needs(form):
                 label = entry.label or form.title
                 rows.append(Row(part.name, form, label, None, _responsible(resolved, form, None)))
             for paper in papers:
                 # the bureau's label, else the title as the clerk wrote it (an alias stays an alias)
                 label = entry.label or paper.document.title.strip()
-                rows.append(Row(part.name, form, label, paper, _responsible(resolved, form, paper)))
+                if form.count == "per_round":
+                    label = _round_label(label, paper.round, rounds)
+                round_ = paper.round if form.count == "per_round" else None
+                rows.append(Row(part.name, form, label, paper, _responsible(resolved, form, paper), round_))
+    rows = _in_step_order(rows)
     dates = [r.date for r in rows if r.date is not None]
     start = case.application_date if spec.date_start == "application" else min(dates, default=None)
     end = max(dates, default=None)

@@ -9,11 +9,12 @@ from paperwork.rules.resolution import Resolved
 
 __all__ = ["STATUS_NAMES", "ChecklistItem", "StepList", "checklist", "next_step"]
 
-ItemStatus = Literal["present", "missing", "not_applicable", "untracked"]
+ItemStatus = Literal["present", "missing", "optional", "not_applicable", "untracked"]
 
 STATUS_NAMES: dict[str, str] = {
     "present": "已有",
     "missing": "缺",
+    "optional": "选填",
     "not_applicable": "不需要",
     "untracked": "自备",
 }
@@ -40,8 +41,8 @@ class StepList:
 
     @property
     def done(self) -> bool:
-        """Everything that comes back from this step is in the case."""
-        return all(i.status != "missing" for i in self.returns)
+        """Every paper this step needs — to bring and to get back — is in the case."""
+        return all(i.status != "missing" for i in (*self.bring, *self.returns))
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -58,7 +59,9 @@ def _item(resolved: Resolved, name: str) -> ChecklistItem:
         return ChecklistItem(name, "untracked")
     if not resolved.applies(form):
         return ChecklistItem(name, "not_applicable")
-    return ChecklistItem(name, "present" if resolved.of(form.title) else "missing")
+    if resolved.of(form.title):
+        return ChecklistItem(name, "present")
+    return ChecklistItem(name, "missing" if resolved.needs(form) else "optional")
 
 
 def checklist(resolved: Resolved, step: str | None = None) -> tuple[StepList, ...]:

@@ -95,6 +95,27 @@ def _derived(form: Form, papers: list[Paper], bureau: Bureau) -> date | None:
     return value if isinstance(value, date) else None
 
 
+def _rounds(papers: list[Paper]) -> list[Paper]:
+    """Review papers without ``round:`` take their round from date order among their form's papers.
+
+    The k-th dated 图纸审核登记表 is round k (the rounds a case states are kept; the others fill
+    the remaining numbers in date order).
+    """
+    out = list(papers)
+    by_form: dict[str, list[int]] = {}
+    for n, p in enumerate(papers):
+        if p.form is not None and p.form.count == "per_round":
+            by_form.setdefault(p.form.key, []).append(n)
+    for members in by_form.values():
+        stated = {papers[n].document.round for n in members if papers[n].document.round}
+        free = iter(k for k in range(1, len(members) + len(stated) + 1) if k not in stated)
+        unstated = [n for n in members if not papers[n].document.round]
+        for n in sorted(unstated, key=lambda n: (papers[n].date or date.max, papers[n].index)):
+            p = papers[n]
+            out[n] = Paper(p.index, p.document, p.form, p.date, next(free))
+    return out
+
+
 def resolve(case: Case, bureau: Bureau | None = None) -> Resolved:
     """Match every document to its form and compute derived dates (R4, R5).
 
@@ -104,10 +125,12 @@ def resolve(case: Case, bureau: Bureau | None = None) -> Resolved:
     if bureau is None:
         overrides = [case.folder / case.bureau] if case.bureau else []
         bureau = load_bureau(*overrides)
-    papers = [
-        Paper(i, doc, bureau.form(doc.title), doc.date, doc.round or 1)
-        for i, doc in enumerate(case.documents)
-    ]
+    papers = _rounds(
+        [
+            Paper(i, doc, bureau.form(doc.title), doc.date, doc.round or 1)
+            for i, doc in enumerate(case.documents)
+        ]
+    )
     listed = {p.form.title for p in papers if p.form is not None}
     for form in bureau.forms:
         implicit = form.derived and form.generated and form.title not in listed

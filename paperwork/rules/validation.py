@@ -6,15 +6,16 @@ Chinese and name the paper, what was found, what was expected and the fix.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
 from paperwork.case.model import Case
-from paperwork.finding import Finding, error, warning
+from paperwork.finding import Finding
 from paperwork.rules.catalog import catalogs
-from paperwork.rules.resolution import Paper, Resolved, resolve
+from paperwork.rules.emit import Emit
+from paperwork.rules.resolution import Resolved, resolve
+from paperwork.rules.sequence import check_order, check_review_rounds
 from paperwork.rules.workdays import WorkCalendar, load_calendar
 
 __all__ = ["CHECKS", "Report", "validate"]
@@ -43,25 +44,11 @@ class Report:
         return {"ok": self.ok, "findings": [f.to_dict() for f in self.findings]}
 
 
-class _Emit:
-    """Builds findings that know the case file and the line of their path."""
-
-    def __init__(self, case: Case) -> None:
-        self.case = case
-
-    def __call__(
-        self, severity: str, code: str, message: str, path: str | None, rule: str | None = None
-    ) -> Finding:
-        make = error if severity == "error" else warning
-        line = self.case.line(path) if path else None
-        return make(code, message, path=path, line=line, rule=rule, source=self.case.source)
-
-
 def _d(day: date | None) -> str:
     return day.isoformat() if day else "（无）"
 
 
-def check_fields(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
+def check_fields(r: Resolved, emit: Emit, today: date) -> Iterator[Finding]:
     """Unknown titles, fields that do not belong to a paper, missing dates."""
     for p in r.papers:
         if p.implicit:
@@ -127,7 +114,7 @@ def _dated_fields(r: Resolved) -> Iterator[tuple[str, str, date]]:
                 yield f"archive.{key}.{name}", f"案卷日期 archive.{key}.{name}", value
 
 
-def check_future(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
+def check_future(r: Resolved, emit: Emit, today: date) -> Iterator[Finding]:
     """No date after today."""
     for path, what, day in _dated_fields(r):
         if day > today:
@@ -144,7 +131,7 @@ def check_future(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
 PLAUSIBLE_YEARS = 40
 
 
-def check_before_application(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
+def check_before_application(r: Resolved, emit: Emit, today: date) -> Iterator[Finding]:
     """Papers of the bureau and of the process are not older than the application."""
     start = r.case.application_date
     for p in r.papers:
@@ -170,7 +157,7 @@ def check_before_application(r: Resolved, emit: _Emit, today: date) -> Iterator[
             )
 
 
-def check_derived(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
+def check_derived(r: Resolved, emit: Emit, today: date) -> Iterator[Finding]:
     """A derived date stated anyway must equal the computed one (R1–R5)."""
     for p in r.papers:
         if p.implicit or p.form is None or not p.form.derived:
@@ -207,89 +194,16 @@ def check_derived(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
                 )
 
 
-def check_order(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
-    """The process order, as the bureau's data states it."""
-    for rule in r.bureau.order:
-        firsts = [p for t in rule.first for p in r.of(t) if p.date]
-        thens = [p for t in rule.then for p in r.of(t) if p.date]
-        for later in thens:
-            for earlier in firsts:
-                if earlier.date and later.date and later.date < earlier.date:
-                    yield emit(
-                        "error",
-                        "ORDER_VIOLATED",
-                        f"{later.title}（{later.date.isoformat()}）早于{earlier.title}"
-                        f"（{earlier.date.isoformat()}）；{rule.why}，请核对这两份资料的日期",
-                        f"{later.path}.date",
-                    )
-                    break
-
-
-def check_review_rounds(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
-    """R6: N review rounds mean N 登记表 and N 结果通知单, round k before k+1."""
-    forms = [f for f in r.bureau.forms if f.count == "per_round"]
-    by_round: dict[int, list[Paper]] = defaultdict(list)
-    for form in forms:
-        for p in r.of(form.title):
-            by_round[p.round].append(p)
-    stated = r.case.review_rounds
-    rounds = max([*by_round, stated or 0], default=0)
-    if stated is not None and by_round and max(by_round) != stated:
-        yield emit(
-            "error",
-            "REVIEW_ROUND_INCOMPLETE",
-            f"案卷写明图纸审核 {stated} 轮，资料中却有第 {max(by_round)} 轮；"
-            f"{stated} 轮应有 {stated} 张登记表和 {stated} 张结果通知单，"
-            "请核对 review_rounds 或各资料的 round",
-            "review_rounds",
-            "R6",
-        )
-    for k in range(1, rounds + 1):
-        for form in forms:
-            got = [p for p in by_round.get(k, []) if p.form is form]
-            if not got:
-                yield emit(
-                    "error",
-                    "REVIEW_ROUND_INCOMPLETE",
-                    f"第 {k} 轮图纸审核缺少{form.title}；{rounds} 轮审核应有 {rounds} 张{form.title}"
-                    f"（R6），请补上 round: {k} 的这份资料",
-                    "documents",
-                    "R6",
-                )
-            for extra in got[1:]:
-                yield emit(
-                    "error",
-                    "REVIEW_ROUND_DUPLICATE",
-                    f"第 {k} 轮图纸审核有不止一张{form.title}；每轮只应有一张（R6），请改正其 round",
-                    f"{extra.path}.round",
-                    "R6",
-                )
-    for k in range(1, rounds):
-        now = [p for p in by_round.get(k, []) if p.date]
-        nxt = [p for p in by_round.get(k + 1, []) if p.date]
-        if now and nxt:
-            last = max(now, key=lambda p: p.date or date.min)
-            for p in nxt:
-                if p.date and last.date and p.date < last.date:
-                    yield emit(
-                        "error",
-                        "REVIEW_ROUND_ORDER",
-                        f"第 {k + 1} 轮的{p.title}（{p.date.isoformat()}）早于第 {k} 轮的"
-                        f"{last.title}（{last.date.isoformat()}）；"
-                        f"第 {k} 轮应在第 {k + 1} 轮之前，请核对日期或轮次",
-                        f"{p.path}.date",
-                    )
-
-
-def check_presence(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
+def check_presence(r: Resolved, emit: Emit, today: date) -> Iterator[Finding]:
     """Every paper the case kind requires; none twice; none that does not apply."""
     case = r.case
     for form in r.bureau.forms:
         papers = r.of(form.title)
         applies = r.applies(form)
         if r.needs(form) and not papers:
+            filed = bool(r.bureau.binders_of(form)) and form.filed
             yield emit(
-                "error",
+                "error" if filed else "warning",  # a paper filed in no binder never blocks a build
                 "PAPER_MISSING",
                 f"缺少{form.title}（{form.step}，{form.describe_requirement()}）；"
                 f"请在 documents 中加上它和它的日期",
@@ -316,7 +230,7 @@ def check_presence(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
                 )
 
 
-def check_files(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
+def check_files(r: Resolved, emit: Emit, today: date) -> Iterator[Finding]:
     """A paper's file must exist next to the case file."""
     for p in r.papers:
         name = p.document.file
@@ -330,7 +244,7 @@ def check_files(r: Resolved, emit: _Emit, today: date) -> Iterator[Finding]:
             )
 
 
-def check_holidays(r: Resolved, emit: _Emit, today: date, calendar: WorkCalendar) -> Iterator[Finding]:
+def check_holidays(r: Resolved, emit: Emit, today: date, calendar: WorkCalendar) -> Iterator[Finding]:
     """A paper the bureau issues is dated on a day the bureau works (调休 Saturdays count)."""
     bureau_papers = [
         p
@@ -358,7 +272,7 @@ def check_holidays(r: Resolved, emit: _Emit, today: date, calendar: WorkCalendar
             )
 
 
-Check = Callable[[Resolved, _Emit, date], Iterator[Finding]]
+Check = Callable[[Resolved, Emit, date], Iterator[Finding]]
 
 #: The checks in the order their findings are listed.
 CHECKS: tuple[Check, ...] = (
@@ -381,7 +295,7 @@ def validate(
     ``calendar`` is the official working-day calendar unless a corrected one is given.
     """
     resolved = case if isinstance(case, Resolved) else resolve(case)
-    emit = _Emit(resolved.case)
+    emit = Emit(resolved.case)
     day = today or date.today()
     findings = list(resolved.case.load_findings)
     for check in CHECKS:
