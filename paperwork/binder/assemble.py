@@ -20,6 +20,7 @@ from pypdf.generic import (
     NameObject,
 )
 
+from paperwork.binder.fitting import defang
 from paperwork.binder.layout import Layout, Piece
 from paperwork.binder.pages import PageSource, PdfPart
 from paperwork.case.dates import compact
@@ -113,32 +114,9 @@ class _Overlays:
         page[NameObject("/Contents")] = ArrayObject([self.wrap[0], *existing, self.wrap[1], draw])
 
 
-# Annotations that carry or play content: nothing an archive page may hold.
-_ACTIVE_ANNOTATIONS = {"/FileAttachment", "/Screen", "/Movie", "/Sound", "/RichMedia", "/3D"}
-
-
-def _defang(page: PageObject) -> None:
-    """Strip what could run or carry files from an attached page: its own actions (/AA),
-    annotation actions other than a jump inside the document, media and file attachments.
-
-    The document-level JavaScript, OpenAction, embedded files and form scripts of an
-    attached PDF never reach the binder: only its pages are copied.
-    """
-    page.pop(NameObject("/AA"), None)
-    annots = page.get("/Annots")
-    if annots is None:
-        return
-    kept = ArrayObject()
-    for ref in annots.get_object():
-        annot = ref.get_object()
-        if not isinstance(annot, DictionaryObject) or annot.get("/Subtype") in _ACTIVE_ANNOTATIONS:
-            continue
-        annot.pop(NameObject("/AA"), None)
-        action = annot.get("/A")
-        if action is not None and action.get_object().get("/S") != "/GoTo":
-            del annot[NameObject("/A")]
-        kept.append(ref)
-    page[NameObject("/Annots")] = kept
+def _size(page: PageObject) -> tuple[float, float]:
+    box = page.mediabox
+    return float(box.width), float(box.height)
 
 
 def _stream(data: bytes) -> DecodedStreamObject:
@@ -164,11 +142,17 @@ def _assemble(lay: Layout, pdfs: BinderPdfs, meta: Meta, out: Path, source: Page
     left_pages = source.pages(pdfs.numbers_left) if pdfs.numbers_left else None
     mark = overlays.form("mark", source.pages(pdfs.draft_mark)[0], 0) if pdfs.draft_mark else None
 
+    duplex = left_pages is not None
+
     def add(part: PdfPart, numbered_from: int | None = None) -> int:
+        if duplex and len(writer.pages) % 2 == 1:
+            # double-sided: every part starts on a front; the back left over stays blank,
+            # with no number and not counted (GB/T 9705: blank pages get no number)
+            writer.add_blank_page(*_size(writer.pages[-1]))
         start = len(writer.pages)
         for i, page in enumerate(source.pages(part)):
             added = writer.add_page(page)
-            _defang(added)
+            defang(added)
             if numbered_from is not None:
                 n = numbered_from - 1 + i
                 if left_pages is not None and len(writer.pages) % 2 == 0:  # a back page, double-sided

@@ -129,7 +129,12 @@ def image_to_pdf(path: Path, title: str, out: Path) -> Path:
     if not path.is_file():
         raise _missing(path, title)
     frames, fmt = _decoded(path, title)
-    layout = img2pdf.get_layout_fun(_A4, fit=img2pdf.FitMode.into)
+    with Image.open(path) as img:
+        landscape = img.width > img.height
+    # on an A4 page of its own orientation, reduced if larger, never enlarged into a blur;
+    # the binder then turns and fits it into the stamp-safe area (see fitting.py)
+    page = (_A4[1], _A4[0]) if landscape else _A4
+    layout = img2pdf.get_layout_fun(page, fit=img2pdf.FitMode.shrink)
     try:
         if frames == 1 and fmt in {"JPEG", "PNG"}:
             try:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from paperwork.binder.assemble import BinderPdfs, Meta, assemble
 from paperwork.binder.cache import Cache, fill_cached
+from paperwork.binder.fitting import fit_to_a4
 from paperwork.binder.layout import Layout, catalog_lines, layout
 from paperwork.binder.manifest import Manifest
 from paperwork.binder.pages import PdfPart
@@ -135,6 +136,7 @@ class CaseBuild:
     layouts: list[Layout] = field(default_factory=list)
     used: set[str] = field(default_factory=set)
     attached: dict[Path, Row] = field(default_factory=dict)  # staged copy → the row whose file it is
+    reduced: dict[RowKey, tuple[str, ...]] = field(default_factory=dict)  # pages reduced to A4
     counter: int = 0
 
     @functools.cached_property
@@ -171,7 +173,8 @@ class CaseBuild:
             source = attachment_source(path, doc.title, self._name)
             if isinstance(source, Pending):
                 self.attached[source.document] = row
-            return source
+                return source
+            return self._fitted(source.part, row)
         form = paper.form
         if form is not None and form.generated:
             keep = self.root / FORMS_FOLDER / f"{_doc_name(form.title, self.used)}.docx"
@@ -194,6 +197,12 @@ class CaseBuild:
                 form.key, form_data(self.resolved, form.key, paper), keep, self.settings.templates, self.cache
             )
             self.forms.append(keep)
+
+    def _fitted(self, part: PdfPart, row: Row) -> Ready:
+        """An attached paper's pages on A4, inside the stamp-safe area; reductions noted for the 备考表."""
+        fitted = fit_to_a4(part, self._name(".pdf"), row.label)
+        self.reduced[_row_key(row)] = fitted.reduced
+        return Ready(fitted.part)
 
     def _unreadable(self, row: Row, message: str) -> Finding:
         case = self.resolved.case
@@ -226,7 +235,14 @@ class CaseBuild:
         return list(dict.fromkeys(docs))
 
     def take(self, converted: dict[Path, PdfPart]) -> None:
-        """Record the pages LibreOffice made for the pending documents."""
+        """Record the pages LibreOffice made for the pending documents (attached ones fitted to A4)."""
+        for key, source in list(self.papers.items()):
+            if (
+                isinstance(source, Pending)
+                and source.document in converted
+                and source.document in self.attached
+            ):
+                self.papers[key] = self._fitted(converted[source.document], self.attached[source.document])
         self.papers = {key: settle(s, converted) for key, s in self.papers.items()}
         self.parts = {name: settle_all(p, converted) for name, p in self.parts.items()}
         if self.draft_mark is not None:
@@ -282,9 +298,11 @@ class CaseBuild:
         for lay in self.layouts:
             cat = lay.catalog
             made: dict[str, Pending] = {}
-            for key, context in part_contexts(
-                lay, self.resolved.case.archive, draft=self.settings.draft
-            ).items():
+            notes = [line for piece in lay.pieces for line in self.reduced.get(_row_key(piece.row), ())]
+            contexts = part_contexts(
+                lay, self.resolved.case.archive, draft=self.settings.draft, reduced=notes
+            )
+            for key, context in contexts.items():
                 keep = self.root / FORMS_FOLDER / f"{cat.spec.name}-{_PART_LABELS[key]}.docx"
                 made[key] = self._fill(key, context, keep)
             size = _numbers_size(lay.content_pages)

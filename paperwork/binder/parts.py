@@ -14,20 +14,24 @@ from paperwork.rules.catalog import Catalog
 __all__ = ["explanation", "part_contexts"]
 
 
-def explanation(cat: Catalog, lay: Layout) -> str:
-    """The 备考表's 本卷情况说明: copies, papers still missing, the clerk's own note."""
+def explanation(cat: Catalog, lay: Layout, reduced: list[str] | None = None) -> str:
+    """The 备考表's 本卷情况说明: copies, papers still missing, pages reduced to A4, the clerk's note."""
     parts = []
     copies = [p.row.label for p in lay.pieces if "复印件" in p.row.label]
     if copies:
         parts.append(f"其中复印件 {len(copies)} 件（{'、'.join(copies)}）。")
     if cat.missing:
         parts.append(f"待补 {len(cat.missing)} 件：{'、'.join(r.label for r in cat.missing)}。")
+    if reduced:
+        parts.append("；".join(reduced) + "。")
     if cat.info.note:
         parts.append(cat.info.note)
     return "".join(parts) or "本卷文件齐全，无缺损。"
 
 
-def part_contexts(lay: Layout, archive: Archive, *, draft: bool) -> dict[str, dict[str, Any]]:
+def part_contexts(
+    lay: Layout, archive: Archive, *, draft: bool, reduced: list[str] | None = None
+) -> dict[str, dict[str, Any]]:
     """The template values of the cover, the catalog and the 备考表 of one laid-out binder."""
     cat = lay.catalog
     present = str(len(cat.present))
@@ -55,7 +59,7 @@ def part_contexts(lay: Layout, archive: Archive, *, draft: bool) -> dict[str, di
         binder_name=name,
         pieces=present,
         pages=str(lay.content_pages),
-        explanation=explanation(cat, lay),
+        explanation=explanation(cat, lay, reduced),
         filer=archive.filer or "",
         checker=archive.checker or "",
         note_date_cn=chinese(cat.note_date) if cat.note_date else "",

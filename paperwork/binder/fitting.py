@@ -1,0 +1,122 @@
+"""Attached pages fitted to A4, inside the stamp-safe area: the page number never lands on a scan.
+
+GB/T 9705 asks that stamps never cover writing. Every page of an attached paper (a scan, a
+PDF, a converted Word file) is placed on a fresh portrait A4 page inside a box that leaves a
+band at the top free for the page number: a landscape page is turned to fit, a larger page
+(A3, Letter, a phone photo's PDF) is reduced with its proportions kept, a smaller one is never
+enlarged. A page whose own size was not A4 and was reduced is reported, for the 备考表.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pypdf import PageObject, PdfReader, PdfWriter, Transformation
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject
+
+from paperwork.binder.pages import PdfPart
+
+__all__ = ["A4", "SAFE_BOX", "Fitted", "defang", "fit_to_a4", "paper_name"]
+
+_MM = 72 / 25.4
+A4 = (210 * _MM, 297 * _MM)
+#: Where page content may go: the number band at the top (18 mm) and thin margins elsewhere stay white.
+SAFE_BOX = (6 * _MM, 6 * _MM, A4[0] - 6 * _MM, A4[1] - 18 * _MM)  # x0, y0, x1, y1
+_SIZES = {
+    "A5": (148, 210),
+    "A4": (210, 297),
+    "A3": (297, 420),
+    "Letter": (216, 279),
+    "Legal": (216, 356),
+    "B5": (176, 250),
+    "B4": (250, 353),
+}
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """The fitted pages, and a line for each page that was reduced from another size."""
+
+    part: PdfPart
+    reduced: tuple[str, ...]
+
+
+# Annotations that carry or play content: nothing an archive page may hold.
+_ACTIVE_ANNOTATIONS = {"/FileAttachment", "/Screen", "/Movie", "/Sound", "/RichMedia", "/3D"}
+
+
+def defang(page: PageObject) -> None:
+    """Strip what could run or carry files from an attached page: its own actions (/AA),
+    annotation actions other than a jump inside the document, media and file attachments.
+
+    The document-level JavaScript, OpenAction, embedded files and form scripts of an
+    attached PDF never reach the binder: only its pages are copied.
+    """
+    page.pop(NameObject("/AA"), None)
+    annots = page.get("/Annots")
+    if annots is None:
+        return
+    kept = ArrayObject()
+    for ref in annots.get_object():
+        annot = ref.get_object()
+        if not isinstance(annot, DictionaryObject) or annot.get("/Subtype") in _ACTIVE_ANNOTATIONS:
+            continue
+        rect = annot.get("/Rect")
+        if not isinstance(rect, ArrayObject) or len(rect) != 4:
+            continue  # a broken annotation: nothing a reader could place
+        annot.pop(NameObject("/AA"), None)
+        action = annot.get("/A")
+        if action is not None and action.get_object().get("/S") != "/GoTo":
+            del annot[NameObject("/A")]
+        kept.append(ref)
+    page[NameObject("/Annots")] = kept
+
+
+def paper_name(width_pt: float, height_pt: float) -> str:
+    """The paper size a page is, by name where it is a standard one (either orientation)."""
+    w, h = sorted((width_pt / _MM, height_pt / _MM))
+    for name, (a, b) in _SIZES.items():
+        if abs(w - a) <= 4 and abs(h - b) <= 4:
+            return name
+    return f"{w:.0f}×{h:.0f} 毫米"
+
+
+def _place(page: PageObject) -> tuple[Transformation, float, bool]:
+    """How to put ``page`` into the safe box: the transformation, its scale, whether it was turned."""
+    box = page.mediabox
+    left, bottom = float(box.left), float(box.bottom)
+    w, h = float(box.width), float(box.height)
+    turn = w > h * 1.02  # landscape: turned a quarter anticlockwise, its top to the binding edge
+    op = Transformation().translate(-left, -bottom)
+    if turn:
+        op = op.rotate(90).translate(h, 0)
+        w, h = h, w
+    x0, y0, x1, y1 = SAFE_BOX
+    scale = min(1.0, (x1 - x0) / w, (y1 - y0) / h)
+    dx = x0 + ((x1 - x0) - w * scale) / 2
+    dy = y0 + ((y1 - y0) - h * scale) / 2
+    return op.scale(scale, scale).translate(dx, dy), scale, turn
+
+
+def fit_to_a4(part: PdfPart, out: Path, label: str) -> Fitted:
+    """Write ``part``'s pages, each fitted into the safe box of an A4 page, to ``out``."""
+    reader = PdfReader(str(part.path))
+    if reader.is_encrypted:
+        reader.decrypt("")
+    writer = PdfWriter()
+    reduced = []
+    for n, i in enumerate(range(part.start, part.end), 1):
+        page = reader.pages[i]
+        defang(page)
+        if page.rotation:
+            page.transfer_rotation_to_content()
+        size = paper_name(float(page.mediabox.width), float(page.mediabox.height))
+        op, scale, _turned = _place(page)
+        blank = writer.add_blank_page(*A4)
+        blank.merge_transformed_page(page, op)
+        if size != "A4" and scale < 0.97:
+            reduced.append(f"{label}第 {n} 页原为 {size}，已按比例缩小为 A4")
+    with out.open("wb") as fh:
+        writer.write(fh)
+    return Fitted(PdfPart(out, 0, part.pages), tuple(reduced))
