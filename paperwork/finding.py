@@ -38,6 +38,7 @@ CODES: dict[str, str] = {
     "CONFIG_INVALID": "局方数据文件不可用",
     "DATE_HOLIDAY": "供电局出具的资料落在非工作日",
     "CALENDAR_NO_DATA": "该年份没有官方节假日数据，按周末推算",
+    "ARCHIVE_NUMBER_BLANK": "装订时案卷的归档号或档号是空的",
 }
 
 

@@ -83,6 +83,7 @@ def para(
         "center": WD_ALIGN_PARAGRAPH.CENTER,
         "right": WD_ALIGN_PARAGRAPH.RIGHT,
         "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
+        "distribute": WD_ALIGN_PARAGRAPH.DISTRIBUTE,  # a label spread evenly across its cell
     }[align]
     p.paragraph_format.space_before = Pt(before)
     p.paragraph_format.space_after = Pt(after)
@@ -109,14 +110,21 @@ Cell = str | tuple[str, int] | tuple[str, int, dict[str, object]]
 
 
 def grid(
-    doc: DocumentObject, widths: list[float], rows: list[list[Cell]], height: float = 8.5, size: float = 11
+    doc: DocumentObject,
+    widths: list[float],
+    rows: list[list[Cell]],
+    height: float = 8.5,
+    size: float = 11,
+    *,
+    ruled: bool = True,
 ) -> Table:
     """A ruled table; each cell is text, (text, span) or (text, span, options).
 
     Options: head (bold 黑体 shaded), align, height (row), lines (several paragraphs).
     """
     table = doc.add_table(rows=len(rows), cols=len(widths))
-    table.style = "Table Grid"
+    if ruled:
+        table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     for r, spec in enumerate(rows):
@@ -449,24 +457,51 @@ def customer_proof() -> DocumentObject:
 # --- the archive parts (GB/T 9705-2008) ----------------------------------------------------------
 
 
+def frame(doc: DocumentObject) -> None:
+    """A double rule around the page (the cover's frame)."""
+    sect = doc.sections[0]._sectPr
+    borders = OxmlElement("w:pgBorders")
+    borders.set(qn("w:offsetFrom"), "text")
+    for side in ("top", "left", "bottom", "right"):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:val"), "double")
+        edge.set(qn("w:sz"), "6")
+        edge.set(qn("w:space"), "12")
+        edge.set(qn("w:color"), "auto")
+        borders.append(edge)
+    sect.find(qn("w:pgMar")).addnext(borders)
+
+
 def archive_cover() -> DocumentObject:
     doc = new_document()
-    para(doc, "{{ draft }}", font=HEI, size=14, align="right")
-    para(doc, "全宗名称：{{ fonds }}", size=14, before=30)
-    para(doc, "类目名称：{{ category }}", size=14, before=8)
-    para(doc, "{{ binder_name }}", font=HEI, size=26, align="center", before=60)
-    para(doc, "案卷题名", font=HEI, size=14, align="center", before=40)
-    para(doc, "{{ title }}", size=16, align="center", before=8, after=60)
+    frame(doc)
+    label = {"align": "distribute", "size": 14}
+    value = {"align": "left", "size": 14}
     grid(
         doc,
-        [40, 120],
+        [30, 8, 122],
         [
-            ["起止日期", "自 {{ start }} 至 {{ end }}"],
-            ["保管期限", "{{ retention }}"],
-            ["件　　数", "{{ pieces }} 件"],
-            ["页　　数", "{{ pages }} 页"],
-            ["归 档 号", "{{ archive_no }}"],
-            ["档　　号", "{{ file_no }}"],
+            [("全宗名称", 1, label), ("", 1, value), ("{{ fonds }}", 1, value)],
+            [("类目名称", 1, label), ("", 1, value), ("{{ category }}", 1, value)],
+        ],
+        height=11,
+        ruled=False,
+    )
+    para(doc, "{{ binder_name }}", font=HEI, size=26, align="center", before=50)
+    para(doc, "案 卷 题 名", font=HEI, size=14, align="center", before=36)
+    para(doc, "{{ title }}", size=16, align="center", before=8, after=48)
+    label = {"align": "distribute", "size": 12}
+    value = {"align": "left", "size": 12}
+    grid(
+        doc,
+        [34, 106],
+        [
+            [("起止日期", 1, label), ("自 {{ start }} 至 {{ end }}", 1, value)],
+            [("保管期限", 1, label), ("{{ retention }}", 1, value)],
+            [("件数", 1, label), ("{{ pieces }} 件", 1, value)],
+            [("页数", 1, label), ("{{ pages }} 页", 1, value)],
+            [("归档号", 1, label), ("{{ archive_no }}", 1, value)],
+            [("档号", 1, label), ("{{ file_no }}", 1, value)],
         ],
         height=12,
     )
@@ -477,13 +512,14 @@ def archive_catalog() -> DocumentObject:
     doc = new_document()
     title(doc, "卷 内 目 录")
     para(doc, "{{ binder_name }}　　档号：{{ file_no }}", size=10, after=4)
-    widths = [9, 25, 33, 44, 21, 13, 15]
+    # widths chosen with paperwork/binder/parts.py CATALOG_CAPACITY: no text wraps an orphan
+    widths = [11, 24, 34, 48, 19, 11, 13]
     heads = ["序号", "文号", "责任者", "题名", "日期", "页号", "备注"]
     table = grid(
         doc,
         widths,
         [
-            [(h, 1, {"head": True}) for h in heads],
+            [(h, 1, {"head": True, "size": 10}) for h in heads],
             [("{%tr for row in rows %}", 7)],
             [
                 ("{{ row.seq }}", 1, {"size": 9}),
@@ -491,8 +527,8 @@ def archive_catalog() -> DocumentObject:
                 ("{{ row.responsible }}", 1, {"size": 9, "align": "left"}),
                 ("{{ row.title }}", 1, {"size": 9, "align": "left"}),
                 ("{{ row.date }}", 1, {"size": 9}),
-                ("{{ row.pages }}", 1, {"size": 9}),
-                ("{{ row.note }}", 1, {"size": 9}),
+                ("{{ row.pages }}", 1, {"size": 9, "align": "right"}),
+                ("{{ row.note }}", 1, {"size": 9, "align": "left"}),
             ],
             [("{%tr endfor %}", 7)],
         ],
@@ -505,7 +541,7 @@ def archive_catalog() -> DocumentObject:
 def archive_note() -> DocumentObject:
     doc = new_document()
     title(doc, "卷 内 备 考 表")
-    para(doc, "{{ binder_name }}", size=10, after=4)
+    para(doc, "{{ binder_name }}　　档号：{{ file_no }}", size=10, after=4)
     grid(
         doc,
         [160],
@@ -534,13 +570,11 @@ def archive_note() -> DocumentObject:
                         "align": "left",
                         "height": 40,
                         "lines": [
-                            "立卷人：{{ filer }}",
+                            "立卷人：{{ filer }}　　　立卷时间：{{ note_date_cn }}",
                             "",
-                            "检查人：{{ checker }}",
-                            "",
-                            "立卷时间：{{ note_date_cn }}",
+                            "检查人：{{ checker }}　　　检查时间：{{ check_date_cn }}",
                         ],
-                        "line_align": {0: "right", 2: "right", 4: "right"},
+                        "line_align": {0: "right", 2: "right"},
                     },
                 )
             ],

@@ -229,6 +229,18 @@ def _file_unreadable(tmp_path: Path) -> set[str]:
     return set()
 
 
+def _archive_number_blank(tmp_path: Path) -> set[str]:
+    from paperwork import build
+
+    data = demo_data()
+    data["archive"].pop("big")
+    (tmp_path / "case.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    from tests.test_hardening import blank_pdfs
+
+    result = build(resolve(load_case(tmp_path / "case.yaml")), tmp_path / "out", converter=blank_pdfs)
+    return {f.code for f in result.report.findings}
+
+
 def _file_missing(tmp_path: Path) -> set[str]:
     data = demo_data()
     doc(data, "采集单")["file"] = "scans/nope.pdf"
@@ -248,6 +260,7 @@ RECIPES = {
     "PAPER_NOT_APPLICABLE": lambda tmp: _with(lambda d: d.update(kind="增容")),
     "FILE_MISSING": _file_missing,
     "FILE_UNREADABLE": _file_unreadable,
+    "ARCHIVE_NUMBER_BLANK": _archive_number_blank,
     "CONFIG_INVALID": _bad_bureau,
     "CASE_UNREADABLE": _unreadable,
     "TEXT_CONTROL_CHAR": lambda tmp: _with(lambda d: d["customer"].update(name="宏达\v精密")),

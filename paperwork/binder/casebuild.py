@@ -21,7 +21,7 @@ from paperwork.binder.fitting import fit_to_a4
 from paperwork.binder.layout import Layout, catalog_lines, layout
 from paperwork.binder.manifest import Manifest
 from paperwork.binder.pages import PdfPart
-from paperwork.binder.parts import part_contexts
+from paperwork.binder.parts import blank_numbers, part_contexts
 from paperwork.binder.publish import publish
 from paperwork.binder.sources import Pending, Ready, Source, attachment_source, pending_in, settle, settle_all
 from paperwork.errors import AttachmentError, CaseError, ConversionError, PaperworkError
@@ -251,7 +251,8 @@ class CaseBuild:
     # -- phases --------------------------------------------------------------------------------
     def prepare(self, today: date | None) -> None:
         """Phase 1: check the case, fill its forms, gather its attachments."""
-        self.report = validate(self.resolved, today=today)
+        report = validate(self.resolved, today=today)
+        self.report = Report(report.case, report.findings + blank_numbers(self.resolved, self.catalogs))
         if self.report.errors and not self.settings.draft:
             raise CaseError(self.resolved.case.source, self.report.errors)
         for sub in ("in", FORMS_FOLDER, "final"):

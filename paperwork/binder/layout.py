@@ -73,7 +73,7 @@ def catalog_lines(lay: Layout) -> list[dict[str, str]]:
                 "title": row.label,
                 "date": compact(row.date) if row.date else "",
                 "pages": lay.page_label(piece),
-                "note": row.note,
+                "note": "；".join(n for n in ("附件" if row.part == "附件" else "", row.note) if n),
             }
         )
     return out

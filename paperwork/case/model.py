@@ -146,6 +146,7 @@ class Archive:
     filer: str | None = spec("立卷人", "张敏", default=None)
     checker: str | None = spec("检查人", "刘强", default=None)
     filing_date: dt.date | None = spec("立卷时间", default=None)
+    check_date: dt.date | None = spec("检查时间（不填同备考表日期）", default=None)
     big: BinderInfo = spec("客服大本资料", default=BinderInfo())
     small: BinderInfo = spec("小本资料", default=BinderInfo())
 

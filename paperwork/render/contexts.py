@@ -206,6 +206,8 @@ class NoteData:
     filer: str = spec("立卷人")
     checker: str = spec("检查人")
     note_date_cn: str = spec("立卷时间／备考表日期")
+    file_no: str = spec("档号")
+    check_date_cn: str = spec("检查时间")
 
 
 #: Template key → the model a template with that key may use.

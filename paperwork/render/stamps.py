@@ -86,7 +86,7 @@ def draft_mark_docx(out: Path) -> Path:
     doc = _document(top=8, right=12)
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    _run(p, "草稿", 28, RGBColor(0xC0, 0x20, 0x20), bold=True)
+    _run(p, "草稿", 14, RGBColor(0xC0, 0x20, 0x20), bold=True)  # in the top band, over no content
     border = OxmlElement("w:pBdr")
     for side in ("top", "left", "bottom", "right"):
         edge = OxmlElement(f"w:{side}")
@@ -95,6 +95,6 @@ def draft_mark_docx(out: Path) -> Path:
         edge.set(qn("w:color"), "C02020")
         border.append(edge)
     p._p.get_or_add_pPr().append(border)
-    p.paragraph_format.right_indent = Mm(140)
+    p.paragraph_format.right_indent = Mm(155)
     doc.save(str(out))
     return slim_docx(out)
