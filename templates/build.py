@@ -159,7 +159,7 @@ def grid(
                     str(line),
                     font=HEI if head else str(opts.get("font", SONG)),
                     size=float(opts.get("size", size)),  # type: ignore[arg-type]
-                    bold=False,
+                    bold=bool(opts.get("bold")),
                     align=str(opts.get("line_align", {}).get(i, align)) if opts.get("line_align") else align,  # type: ignore[union-attr]
                     first=i == 0,
                 )
@@ -197,53 +197,99 @@ def signature(doc: DocumentObject, who: str, date_var: str = "{{ date_cn }}") ->
 # --- the contractor's forms -------------------------------------------------------------------
 
 
+def tight(table: Table, margin_twips: int = 28) -> None:
+    """Narrow cell margins (0.5 mm), so that one digit fits each box of a 身份证号 or 移动电话."""
+    tbl_pr = table._tbl.tblPr
+    mar = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:w"), str(margin_twips))
+        edge.set(qn("w:type"), "dxa")
+        mar.append(edge)
+    tbl_pr.append(mar)
+
+
 def application_register() -> DocumentObject:
+    """高压客户用电登记表, after the State Grid form (附件3-4): its fields, digit boxes, options with □."""
     doc = new_document()
-    title(doc, "高压客户用电申请登记表")
-    w = [26, 56, 24, 54]
-    h = {"head": True}
-    grid(
+    title(doc, "高压客户用电登记表")
+    box = 78 / 18
+    w = [30, 30, 22, *[box] * 18]
+    head = {"head": True, "bold": True, "size": 12}
+    lab = {"align": "distribute", "size": 12}
+    val = {"align": "left", "size": 12}
+    cell = {"align": "center", "size": 11}
+
+    def boxes(var: str, count: int) -> list[Cell]:
+        cells: list[Cell] = [(f"{{{{ {var}[{i}] }}}}", 1, cell) for i in range(count)]
+        if count < 18:
+            cells.append(("", 18 - count, val))
+        return cells
+
+    def row(label: str, value: str, label2: str, value2: str) -> list[Cell]:
+        return [(label, 1, lab), (value, 1, val), (label2, 1, lab), (value2, 18, val)]
+
+    def wide(label: str, value: str) -> list[Cell]:
+        return [(label, 1, lab), (value, 20, val)]
+
+    table = grid(
         doc,
         w,
         [
-            [("客户基本信息", 4, h)],
-            ["户　　名", "{{ customer_name }}", "户　　号", "{{ account_no }}"],
-            ["证件名称", "{{ id_type }}", "证件号码", "{{ id_number }}"],
-            ["行　　业", "{{ industry }}", "重要客户", "{{ important_boxes }}"],
-            ["用电地址", ("{{ address }}", 3)],
-            ["通信地址", "{{ mail_address }}", "邮　　编", "{{ postcode }}"],
-            ["电子邮箱", ("{{ email }}", 3)],
-            ["法人代表", "{{ legal_rep }}", "身份证号", "{{ legal_rep_id }}"],
-            ["固定电话", "{{ phone }}", "移动电话", "{{ mobile }}"],
-            [("客户经办人资料", 4, h)],
-            ["经 办 人", "{{ agent_name }}", "身份证号", "{{ agent_id }}"],
-            ["固定电话", "{{ agent_phone }}", "移动电话", "{{ agent_mobile }}"],
-            [("用电需求信息", 4, h)],
-            ["业务类型", ("{{ business_type_boxes }}", 3)],
-            ["用电类别", ("{{ usage_category_boxes }}", 3)],
+            [("客 户 基 本 信 息", 21, head)],
+            row("户名", "{{ customer_name }}", "户号", "{{ account_no }}"),
+            row("证件名称", "{{ id_type }}", "证件号码", "{{ id_number }}"),
+            row("行业", "{{ industry }}", "重要客户", "{{ important_boxes }}"),
+            wide("用电地址", "{{ address_line1 }}"),
+            [("", 1, {"merge_up": True}), ("{{ address_line2 }}", 20, val)],
+            row("通信地址", "{{ mail_address }}", "邮编", "{{ postcode }}"),
+            wide("电子邮箱", "{{ email }}"),
             [
+                ("法人代表", 1, lab),
+                ("{{ legal_rep }}", 1, val),
+                ("身份证号", 1, lab),
+                *boxes("legal_rep_id_digits", 18),
+            ],
+            [
+                ("固定电话", 1, lab),
+                ("{{ phone }}", 1, val),
+                ("移动电话", 1, lab),
+                *boxes("mobile_digits", 11),
+            ],
+            [("客 户 经 办 人 资 料", 21, head)],
+            [
+                ("经办人", 1, lab),
+                ("{{ agent_name }}", 1, val),
+                ("身份证号", 1, lab),
+                *boxes("agent_id_digits", 18),
+            ],
+            [
+                ("固定电话", 1, lab),
+                ("{{ agent_phone }}", 1, val),
+                ("移动电话", 1, lab),
+                *boxes("agent_mobile_digits", 11),
+            ],
+            [("用 电 需 求 信 息", 21, head)],
+            wide("业务类型", "{{ business_type_boxes }}"),
+            wide("用电类别", "{{ usage_category_boxes }}"),
+            wide(
                 "第一路电源",
-                (
-                    "原有容量：{{ first_existing_kva }} 千伏安　　申请容量：{{ first_requested_kva }} 千伏安",
-                    3,
-                ),
-            ],
-            [
+                "原有容量：{{ first_existing_kva }} 千伏安　　申请容量：{{ first_requested_kva }} 千伏安",
+            ),
+            wide(
                 "第二路电源",
-                (
-                    "原有容量：{{ second_existing_kva }} 千伏安　　申请容量：{{ second_requested_kva }} 千伏安",
-                    3,
-                ),
-            ],
-            ["自备电源", "{{ self_power_boxes }}　{{ self_power }}", "供电电压", "{{ voltage_kv }} kV"],
-            ["增值税发票", "{{ vat_invoice_boxes }}", "非线性负荷", "{{ nonlinear_boxes }}"],
+                "原有容量：{{ second_existing_kva }} 千伏安　　申请容量：{{ second_requested_kva }} 千伏安",
+            ),
+            row("自备电源", "{{ self_power_boxes }}", "容量", "{{ self_power_kw }} 千瓦"),
+            row("需要增值税发票", "{{ vat_invoice_boxes }}", "非线性负荷", "{{ nonlinear_boxes }}"),
             [
                 (
                     "",
-                    4,
+                    21,
                     {
                         "align": "left",
-                        "height": 36,
+                        "size": 12,
+                        "height": 40,
                         "valign": "top",
                         "lines": [
                             "特别说明：{{ remarks }}",
@@ -257,17 +303,17 @@ def application_register() -> DocumentObject:
                     },
                 )
             ],
-            [("供电企业填写", 1, {"head": True}), "受理人：", ("申请编号：", 2, {"align": "left"})],
+            [("供电企业填写", 1, {"head": True, "size": 12}), ("受理人：", 2, val), ("申请编号：", 18, val)],
             [
                 ("", 1, {"merge_up": True}),
-                "受理日期：　　年　　月　　日",
-                ("供电企业（盖章）：", 2, {"align": "left"}),
+                ("受理日期：　　年　　月　　日", 2, val),
+                ("供电企业（盖章）：", 18, val),
             ],
         ],
-        height=7.2,
-        size=10.5,
+        height=8,
+        size=12,
     )
-    para(doc, "注：本表由施工单位代客户填写，经办人签名日期为用电申请书的填表日期。", size=9, before=4)
+    tight(table)
     return doc
 
 
@@ -277,9 +323,9 @@ def design_commission() -> DocumentObject:
         doc,
         "设计委托书",
         "{{ designer }}：",
-        "　　我单位{{ customer_name }}位于{{ address }}，现{{ kind }}用电，申请容量 {{ capacity_kva }} 千伏安，"
-        "供电电压 {{ voltage_kv }} 千伏。供电方案已由供电企业答复（{{ reply_number }}，{{ reply_date_cn }}）。"
-        "现委托贵单位承担本工程受电工程的设计工作，请依据供电方案答复单及国家、行业有关规程规范进行设计，"
+        "　　我单位{{ customer_name }}位于{{ address }}，已向供电企业申请{{ kind }}用电（报装日期 {{ application_date_cn }}），"
+        "申请容量 {{ capacity_kva }} 千伏安，供电电压 {{ voltage_kv }} 千伏。"
+        "现委托贵单位承担本工程受电工程的设计工作，请依据供电企业答复的供电方案及国家、行业有关规程规范进行设计，"
         "设计文件报供电企业审核。",
     )
     grid(
@@ -330,7 +376,7 @@ def completion_request() -> DocumentObject:
                             "　　本受电工程已按审核合格的设计图纸施工完毕，经施工单位自检合格，"
                             "各项设备的合格证、试验报告齐全，具备竣工检验条件，特申请竣工检查。",
                             "",
-                            "附：负控费发票复印件、设备合格证及试验报告",
+                            "附：{{ attachments }}",
                         ],
                     },
                 )
@@ -391,49 +437,82 @@ def live_work_request() -> DocumentObject:
 
 
 def startup_equipment_list() -> DocumentObject:
+    """启动设备清单, after the State Grid 客户主要用电设备清单: totals, demand, signature inside the table."""
     doc = new_document()
     title(doc, "启动设备清单")
-    grid(
-        doc,
-        [25, 55, 25, 55],
-        [
-            ["户　　号", "{{ account_no }}", "案卷编号", "{{ case_id }}"],
-            ["户　　名", ("{{ customer_name }}", 3)],
-            ["用电地址", ("{{ address }}", 3)],
-        ],
-    )
-    widths = [12, 42, 28, 22, 14, 24, 18]
+    widths = [12, 44, 30, 16, 30, 28]
+    head = {"head": True}
+    lab = {"align": "distribute"}
     table = grid(
         doc,
         widths,
         [
             [
-                ("序号", 1, {"head": True}),
-                ("设备名称", 1, {"head": True}),
-                ("型号", 1, {"head": True}),
-                ("单台功率(kW)", 1, {"head": True}),
-                ("台数", 1, {"head": True}),
-                ("启动方式", 1, {"head": True}),
-                ("备注", 1, {"head": True}),
+                ("户号", 1, lab),
+                ("{{ account_no }}", 2, {"align": "left"}),
+                ("申请编号", 1, lab),
+                ("{{ application_no }}", 2, {"align": "left"}),
             ],
-            [("{%tr for e in equipment %}", 7)],
+            [("户名", 1, lab), ("{{ customer_name }}", 5, {"align": "left"})],
+            [
+                ("序号", 1, head),
+                ("设备名称", 1, head),
+                ("型号", 1, head),
+                ("数量", 1, head),
+                ("总容量（千瓦）", 1, head),
+                ("负荷等级", 1, head),
+            ],
+            [("{%tr for e in equipment %}", 6)],
             [
                 "{{ e.seq }}",
                 "{{ e.name }}",
                 "{{ e.model }}",
-                "{{ e.power_kw }}",
                 "{{ e.quantity }}",
-                "{{ e.start_mode }}",
-                "{{ e.note }}",
+                "{{ e.total_kw }}",
+                "{{ e.load_class }}",
             ],
-            [("{%tr endfor %}", 7)],
-            [("合计", 1), ("共 {{ total_count }} 台，总容量 {{ total_kw }} 千瓦", 6, {"align": "left"})],
+            [("{%tr endfor %}", 6)],
+            [
+                (
+                    "用电设备容量合计：{{ total_count }} 台　{{ total_kw }} 千瓦",
+                    3,
+                    {"align": "left", "height": 16},
+                ),
+                ("根据用电设备容量及用电情况统计，我户需求负荷为 {{ demand_kw }} 千瓦", 3, {"align": "left"}),
+            ],
+            [
+                (
+                    "",
+                    6,
+                    {
+                        "align": "left",
+                        "height": 22,
+                        "lines": ["经办人签名（单位盖章）：", "", "{{ date_cn }}"],
+                        "line_align": {2: "right"},
+                    },
+                )
+            ],
         ],
     )
-    repeat_header(table)
-    para(doc, "以上单台容量超过 100 千瓦的设备均须在送做保护定值时提交供电企业。", size=10, before=6)
-    signature(doc, "客户：{{ customer_name }}")
+    header_rows(table, 3)  # 户号 … and the column heads again on every page
+    keep_rows_whole(table)
     return doc
+
+
+def header_rows(table: Table, count: int) -> None:
+    """Print the first ``count`` rows again at the top of every page the table runs onto."""
+    for row in table.rows[:count]:
+        flag = OxmlElement("w:tblHeader")
+        flag.set(qn("w:val"), "true")
+        row._tr.get_or_add_trPr().append(flag)
+
+
+def keep_rows_whole(table: Table) -> None:
+    """No row is split across two pages."""
+    for row in table.rows:
+        flag = OxmlElement("w:cantSplit")
+        flag.set(qn("w:val"), "true")
+        row._tr.get_or_add_trPr().append(flag)
 
 
 def customer_proof() -> DocumentObject:
@@ -443,7 +522,7 @@ def customer_proof() -> DocumentObject:
     para(
         doc,
         "　　兹证明我单位{{ customer_name }}（用电地址：{{ address }}）本次{{ kind }}用电工程，"
-        "无单台容量超过 100 千瓦的用电设备（最大单台设备容量为 {{ max_power_kw }} 千瓦），"
+        "无单台容量超过 100 千瓦的用电设备{{ max_power_note }}，"
         "不需提供启动设备清单。",
         size=14,
         font=FANG,

@@ -159,13 +159,15 @@ def test_workbook_matches_pdf_catalog(demo_build: Path) -> None:
 
 
 def test_filled_forms_hold_the_case_values(demo_build: Path) -> None:
-    register = docx_text(demo_build / "docx" / "高压客户用电申请登记表.docx")
+    register = docx_text(demo_build / "docx" / "高压客户用电登记表.docx")
     assert "宏达精密机械有限公司" in register and "91110113MA01B2C3D4" in register
     assert "2023年2月27日" in register  # R4
-    assert "☑新装" in register and "☑工业" in register
+    assert "新装 ☑" in register and "工业 ☑" in register  # the official form: the box after the option
+    assert "注：" not in register  # no internal note on a paper the customer signs
     design = docx_text(demo_build / "docx" / "设计委托书.docx")
     assert "2023年3月2日" in design  # R5
-    assert "北京京电电力设计院有限公司" in design and "顺供方案〔2023〕17号" in design
+    # it cites the application (2023-03-01), nothing dated after itself (the reply is 2023-03-20)
+    assert "北京京电电力设计院有限公司" in design and "2023年3月1日" in design and "顺供方案" not in design
     equipment = docx_text(demo_build / "docx" / "启动设备清单.docx")
     assert "螺杆式空气压缩机" in equipment and "中央空调冷水机组" in equipment and "754" in equipment
     assert "{{" not in register + design + equipment and "{%" not in equipment
@@ -204,7 +206,7 @@ def test_real_reference_forms_go_through_as_docx_attachments(soffice: Path, tmp_
     case = with_attachment(tmp_path, "启动设备清单", forms / "客户主要用电设备清单.docx")
     attach = {
         "供电方案答复单": "高压供电方案答复单.docx",  # the first reply sheet
-        "高压客户用电申请登记表": "高压客户用电登记表.docx",  # the clerk's own filled form instead of ours
+        "高压客户用电登记表": "高压客户用电登记表.docx",  # the clerk's own filled form instead of ours
         "前期资料": "高压现场勘察单.docx",
     }
     for name in attach.values():

@@ -11,7 +11,7 @@ def test_default_library_knows_every_paper_of_process_md() -> None:
     bureau = load_bureau()
     for title in [
         "用电申请书",
-        "高压客户用电申请登记表",
+        "高压客户用电登记表",
         "供电方案答复单",
         "设计委托书",
         "受电工程图纸审核登记表",

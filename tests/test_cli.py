@@ -29,7 +29,7 @@ def test_validate_json_shape_on_errors(runner: CliRunner) -> None:
     assert finding["code"] == "DERIVED_DATE_MISMATCH" and finding["rule"] == "R4"
     assert finding["severity"] == "error" and isinstance(finding["line"], int)
     assert finding["path"].startswith("documents[") and finding["path"].endswith("].date")
-    assert "高压客户用电申请登记表" in finding["message"] and "2023-02-27" in finding["message"]
+    assert "高压客户用电登记表" in finding["message"] and "2023-02-27" in finding["message"]
 
 
 def test_validate_json_ok(runner: CliRunner) -> None:
@@ -87,7 +87,7 @@ def test_dates_json(runner: CliRunner) -> None:
 
 def test_dates_text(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["dates", str(EXPANSION)])
-    assert "R4  高压客户用电申请登记表日期：2024-03-08" in result.output
+    assert "R4  高压客户用电登记表日期：2024-03-08" in result.output
 
 
 def test_checklist_marks_present_and_missing(runner: CliRunner) -> None:

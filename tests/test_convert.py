@@ -20,7 +20,7 @@ def make_docs(folder: Path, n: int) -> list[Path]:
     paths = []
     for i in range(n):
         doc = Document()
-        doc.add_paragraph(f"第 {i + 1} 份文件：高压客户用电申请登记表")
+        doc.add_paragraph(f"第 {i + 1} 份文件：高压客户用电登记表")
         path = folder / f"doc{i}.docx"
         doc.save(str(path))
         paths.append(path)

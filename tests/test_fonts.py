@@ -42,7 +42,7 @@ def characters(pages: list) -> Counter[str]:  # type: ignore[type-arg]
 def test_every_reference_form_keeps_every_character_in_the_binder(soffice: Path, tmp_path: Path) -> None:
     case_dir = tmp_path / "case"
     shutil.copytree(DEMO.parent, case_dir)
-    papers = ["供电方案答复单", "高压客户用电申请登记表", "前期资料", "启动设备清单"]
+    papers = ["供电方案答复单", "高压客户用电登记表", "前期资料", "启动设备清单"]
     attach = dict(zip(papers, FORMS, strict=False))
     for form in attach.values():
         shutil.copy(form, case_dir / "scans" / form.name)
@@ -59,7 +59,7 @@ def test_every_reference_form_keeps_every_character_in_the_binder(soffice: Path,
     for (title, form), truth in zip(attach.items(), truths, strict=True):
         first = marks[
             title
-            if title != "高压客户用电申请登记表"
+            if title != "高压客户用电登记表"
             else next(k for k in marks if "登记表" in k and "审核" not in k)
         ]
         end = starts[starts.index(first) + 1]

@@ -83,11 +83,11 @@ def test_r5_takes_the_first_reply_even_when_listed_last() -> None:
 
 def test_r4_stated_equal_is_fine_and_register_may_be_omitted() -> None:
     data = demo_data()
-    doc(data, "高压客户用电申请登记表")["date"] = "2023-02-27"
+    doc(data, "高压客户用电登记表")["date"] = "2023-02-27"
     assert run(data) == []
-    data["documents"].remove(doc(data, "高压客户用电申请登记表"))
+    data["documents"].remove(doc(data, "高压客户用电登记表"))
     resolved = resolve(loads_case(yaml.safe_dump(data, allow_unicode=True)))
-    assert any(p.title == "高压客户用电申请登记表" and p.implicit for p in resolved.papers)
+    assert any(p.title == "高压客户用电登记表" and p.implicit for p in resolved.papers)
     assert run(data) == []
 
 

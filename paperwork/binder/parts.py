@@ -11,7 +11,7 @@ from paperwork.binder.layout import Layout, catalog_lines
 from paperwork.case.dates import chinese, compact
 from paperwork.case.model import Archive
 from paperwork.finding import Finding, warning
-from paperwork.render.contexts import CatalogData, CatalogLine, CoverData, NoteData
+from paperwork.render.archive import CatalogData, CatalogLine, CoverData, NoteData
 from paperwork.rules.catalog import Catalog
 from paperwork.rules.resolution import Resolved
 

@@ -22,6 +22,7 @@ from paperwork.finding import Finding
 
 __all__ = [
     "KINDS",
+    "AddressParts",
     "ApplicationForm",
     "Archive",
     "BinderInfo",
@@ -54,6 +55,18 @@ class Person:
 
 
 @dataclass(frozen=True)
+class AddressParts:
+    """用电地址 as the official 登记表 (附件3-4) asks for it, part by part."""
+
+    county: str | None = spec("县（市/区）", "顺义区", default=None)
+    street: str | None = spec("街道（镇/乡）", "林河", default=None)
+    community: str | None = spec("社区（居委会/村）", "顺仁", default=None)
+    road: str | None = spec("道路", "顺仁路 18 号", default=None)
+    estate: str | None = spec("小区", default=None)
+    block: str | None = spec("组团（片区）", default=None)
+
+
+@dataclass(frozen=True)
 class Customer:
     """The customer (甲方, 用电客户) as the 登记表 shows it."""
 
@@ -64,6 +77,9 @@ class Customer:
     industry: str | None = spec("行业", "通用设备制造业", default=None)
     important: bool = spec("是否重要客户", False, default=False)
     address: str | None = spec("用电地址", "北京市顺义区某某路 8 号", default=None)
+    address_parts: AddressParts | None = spec(
+        "用电地址分项（登记表按 县/街道/社区/道路/小区/组团 填写）", default=None
+    )
     mail_address: str | None = spec("通信地址", "北京市顺义区某某路 8 号", default=None)
     postcode: str | None = spec("邮编", "101300", default=None)
     email: str | None = spec("电子邮箱", "office@example.com", default=None)
@@ -105,16 +121,20 @@ class Equipment:
     model: str | None = spec("型号", "GA132", default=None)
     start_mode: str | None = spec("启动方式", "软启动", default=None)
     note: str | None = spec("备注", default=None)
+    load_class: str | None = spec("负荷等级（一级/二级/三级）", "三级", default=None)
 
 
 @dataclass(frozen=True)
 class ApplicationForm:
-    """Extra fields of the 高压客户用电申请登记表."""
+    """Extra fields of the 高压客户用电登记表."""
 
     usage_category: Literal["工业", "非工业", "商业", "农业", "其它"] = spec(
         "用电类别", "工业", default="工业"
     )
     self_power: str = spec("自备电源（无则写“无”）", "无", default="无")
+    self_power_kw: float | None = spec("自备电源容量（千瓦）", default=None)
+    application_no: str | None = spec("申请编号（供电企业受理后给的编号）", default=None)
+    demand_kw: float | None = spec("需求负荷（千瓦，设备清单用）", default=None)
     vat_invoice: bool = spec("是否需要增值税发票", True, default=False)
     nonlinear_load: bool = spec("是否有非线性负荷", False, default=False)
     remarks: str | None = spec("特别说明", default=None)

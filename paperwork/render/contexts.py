@@ -11,10 +11,11 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date
 
 from paperwork.case.dates import chinese
-from paperwork.case.model import KINDS, Case
+from paperwork.case.model import KINDS, Case, Customer
 from paperwork.case.reader import spec
 from paperwork.errors import TemplateError
-from paperwork.rules.resolution import Paper, Resolved, first_reply
+from paperwork.render.archive import CatalogData, CoverData, NoteData
+from paperwork.rules.resolution import Paper, Resolved
 
 __all__ = [
     "MODELS",
@@ -36,8 +37,14 @@ __all__ = [
 
 
 def check_box(options: list[str], chosen: str | bool | None) -> str:
-    """Options with ☑ for the chosen one and □ for the rest: ``☑新装　□增容``."""
-    return "　".join(("☑" if o == chosen else "□") + o for o in options)
+    """Options each followed by its box, as the official forms print them: ``新装 ☑　　增容 □``."""
+    return "　　".join(f"{o} {'☑' if o == chosen else '□'}" for o in options)
+
+
+def digits(text: str | None, boxes: int) -> tuple[str, ...]:
+    """A number spread over ``boxes`` digit boxes (身份证号 18, 移动电话 11); blanks where it is short."""
+    chars = [c for c in (text or "") if not c.isspace()][:boxes]
+    return (*chars, *[""] * (boxes - len(chars)))
 
 
 def _yes_no(value: bool, yes: str = "是", no: str = "否") -> str:
@@ -66,8 +73,8 @@ class CommonFields:
     contractor_contact: str = spec("施工单位联系人")
     contractor_phone: str = spec("施工单位联系电话")
     project_name: str = spec("工程名称")
-    capacity_kva: str = spec("申请容量（kVA）")
-    voltage_kv: str = spec("供电电压（kV）")
+    capacity_kva: str = spec("申请容量（千伏安）")
+    voltage_kv: str = spec("供电电压（千伏）")
     number: str = spec("本资料的文号")
     date_cn: str = spec("本资料的日期，如 2023年3月1日")
     year: str = spec("本资料日期的年")
@@ -77,20 +84,27 @@ class CommonFields:
 
 @dataclass(frozen=True)
 class RegisterData(CommonFields):
-    """高压客户用电申请登记表."""
+    """高压客户用电登记表 (附件3-4)."""
 
     id_type: str = spec("证件名称", default="")
     id_number: str = spec("证件号码", default="")
     industry: str = spec("行业", default="")
-    important_boxes: str = spec("重要客户 ☑是 □否", default="")
+    important_boxes: str = spec("重要客户 是 ☑ 否 □", default="")
+    address_line1: str = spec("用电地址第一行：县（市/区）、街道（镇/乡）、社区（居委会/村）", default="")
+    address_line2: str = spec("用电地址第二行：道路、小区、组团（片区）", default="")
     mail_address: str = spec("通信地址", default="")
     postcode: str = spec("邮编", default="")
     email: str = spec("电子邮箱", default="")
     legal_rep_id: str = spec("法人代表身份证号", default="")
+    legal_rep_id_digits: tuple[str, ...] = spec("法人代表身份证号，一格一位（18 格）", default=())
     phone: str = spec("客户固定电话", default="")
     mobile: str = spec("客户移动电话", default="")
+    mobile_digits: tuple[str, ...] = spec("客户移动电话，一格一位（11 格）", default=())
     agent_id: str = spec("经办人身份证号", default="")
+    agent_id_digits: tuple[str, ...] = spec("经办人身份证号，一格一位（18 格）", default=())
     agent_phone: str = spec("经办人固定电话", default="")
+    agent_mobile_digits: tuple[str, ...] = spec("经办人移动电话，一格一位（11 格）", default=())
+    self_power_kw: str = spec("自备电源容量（千瓦）", default="")
     business_type_boxes: str = spec("业务类型勾选：新装/增容/临时用电", default="")
     usage_category_boxes: str = spec("用电类别勾选", default="")
     first_existing_kva: str = spec("第一路原有容量", default="")
@@ -109,8 +123,9 @@ class DesignCommissionData(CommonFields):
     """设计委托书."""
 
     designer: str = spec("设计单位", default="")
-    reply_number: str = spec("第一张供电方案答复单的文号", default="")
-    reply_date_cn: str = spec("第一张供电方案答复单的答复日期", default="")
+    # The letter is dated by R5 at the first reply's 申请日期, before that reply's 答复日期: it
+    # cites the application (报装), which comes before it, and no paper dated after it.
+    application_date_cn: str = spec("报装日期", default="")
 
 
 @dataclass(frozen=True)
@@ -119,6 +134,7 @@ class CompletionRequestData(CommonFields):
 
     license_no: str = spec("施工单位资质证号", default="")
     midcheck_date_cn: str = spec("中间检查结果通知单日期", default="")
+    attachments: str = spec("随申请附上的资料（增容不附负控费发票复印件）", default="")
 
 
 @dataclass(frozen=True)
@@ -137,6 +153,8 @@ class EquipmentRow:
     model: str
     power_kw: str
     quantity: str
+    total_kw: str
+    load_class: str
     start_mode: str
     note: str
 
@@ -147,67 +165,16 @@ class EquipmentListData(CommonFields):
 
     equipment: tuple[EquipmentRow, ...] = spec("设备行（表格行循环）", default=())
     total_count: str = spec("设备总台数", default="")
-    total_kw: str = spec("设备总容量（kW）", default="")
+    total_kw: str = spec("设备总容量（千瓦）", default="")
+    application_no: str = spec("申请编号", default="")
+    demand_kw: str = spec("需求负荷（千瓦）", default="")
 
 
 @dataclass(frozen=True)
 class ProofData(CommonFields):
     """证明 (no equipment over 100 kW)."""
 
-    max_power_kw: str = spec("最大单台设备功率（kW）", default="")
-
-
-@dataclass(frozen=True)
-class CoverData:
-    """案卷封面 (GB/T 9705)."""
-
-    fonds: str = spec("全宗名称")
-    category: str = spec("类目名称")
-    title: str = spec("案卷题名")
-    start: str = spec("起日期（8 位）")
-    end: str = spec("止日期（8 位）")
-    retention: str = spec("保管期限")
-    pieces: str = spec("件数")
-    pages: str = spec("页数")
-    archive_no: str = spec("归档号")
-    file_no: str = spec("档号")
-    binder_name: str = spec("案卷名（客服大本资料/小本资料）")
-    draft: str = spec("草稿时为“草稿”，否则为空")
-
-
-@dataclass(frozen=True)
-class CatalogLine:
-    seq: str
-    number: str
-    responsible: str
-    title: str
-    date: str
-    pages: str
-    note: str
-
-
-@dataclass(frozen=True)
-class CatalogData:
-    """卷内目录; ``rows`` have seq, number, responsible, title, date, pages, note."""
-
-    binder_name: str = spec("案卷名")
-    file_no: str = spec("档号")
-    rows: tuple[CatalogLine, ...] = spec("目录行（表格行循环）")
-
-
-@dataclass(frozen=True)
-class NoteData:
-    """卷内备考表."""
-
-    binder_name: str = spec("案卷名")
-    pieces: str = spec("件数")
-    pages: str = spec("页数")
-    explanation: str = spec("本卷情况说明（缺少、复印件等）")
-    filer: str = spec("立卷人")
-    checker: str = spec("检查人")
-    note_date_cn: str = spec("立卷时间／备考表日期")
-    file_no: str = spec("档号")
-    check_date_cn: str = spec("检查时间")
+    max_power_note: str = spec("（最大单台设备容量为 X 千瓦）；没有设备清单时为空", default="")
 
 
 #: Template key → the model a template with that key may use.
@@ -266,6 +233,35 @@ def _first_date(resolved: Resolved, key: str) -> str:
     return _cn(dated[-1].date) if dated else ""
 
 
+def _address_lines(cust: Customer) -> tuple[str, str]:
+    """The 用电地址 in the official form's two rows, each part before its label."""
+    parts = cust.address_parts
+    if parts is None:
+        return cust.address or "", ""
+
+    def part(value: str | None, label: str) -> str:
+        return f"{value or '　　'} {label}"
+
+    first = "　".join(
+        (
+            part(parts.county, "县(市/区)"),
+            part(parts.street, "街道(镇/乡)"),
+            part(parts.community, "社区(居委会/村)"),
+        )
+    )
+    second = "　".join(
+        (part(parts.road, "道路"), part(parts.estate, "小区"), part(parts.block, "组团(片区)"))
+    )
+    return first, second
+
+
+def _completion_attachments(resolved: Resolved) -> str:
+    """What goes with the 竣工检查申请: the 负控费发票复印件 only where the case has one (not 增容)."""
+    invoice = resolved.bureau.form_by_key("load_control_invoice")
+    with_invoice = invoice is not None and resolved.applies(invoice)
+    return "、".join([*(["负控费发票复印件"] if with_invoice else []), "设备合格证及试验报告"])
+
+
 def form_data(resolved: Resolved, key: str, paper: Paper | None) -> dict[str, object]:
     """The template context of a generated form, as the model's fields."""
     case = resolved.case
@@ -280,6 +276,13 @@ def form_data(resolved: Resolved, key: str, paper: Paper | None) -> dict[str, ob
             id_number=cust.id_number or "",
             industry=cust.industry or "",
             important_boxes=_yes_no(cust.important),
+            address_line1=_address_lines(cust)[0],
+            address_line2=_address_lines(cust)[1],
+            legal_rep_id_digits=digits(cust.legal_rep_id, 18),
+            mobile_digits=digits(cust.mobile, 11),
+            agent_id_digits=digits(agent.id_number if agent else None, 18),
+            agent_mobile_digits=digits(agent.mobile if agent else None, 11),
+            self_power_kw=_num(app.self_power_kw) if app.self_power_kw else "",
             mail_address=cust.mail_address or "",
             postcode=cust.postcode or "",
             email=cust.email or "",
@@ -301,18 +304,15 @@ def form_data(resolved: Resolved, key: str, paper: Paper | None) -> dict[str, ob
             remarks=app.remarks or "",
         )
     elif key == "design_commission":
-        reply = first_reply(list(resolved.papers))
         model = DesignCommissionData(
-            **base,
-            designer=app.designer or "",
-            reply_number=(reply.document.number or "") if reply else "",
-            reply_date_cn=_cn(reply.date) if reply else "",
+            **base, designer=app.designer or "", application_date_cn=_cn(case.application_date)
         )
     elif key == "completion_request":
         model = CompletionRequestData(
             **base,
             license_no=(case.contractor.license_no or "") if case.contractor else "",
             midcheck_date_cn=_first_date(resolved, "midcheck_result"),
+            attachments=_completion_attachments(resolved),
         )
     elif key == "live_work_request":
         model = LiveWorkRequestData(
@@ -329,6 +329,8 @@ def form_data(resolved: Resolved, key: str, paper: Paper | None) -> dict[str, ob
                 e.model or "",
                 _num(e.power_kw),
                 str(e.quantity),
+                _num(e.power_kw * e.quantity),
+                e.load_class or "",
                 e.start_mode or "",
                 e.note or "",
             )
@@ -339,9 +341,13 @@ def form_data(resolved: Resolved, key: str, paper: Paper | None) -> dict[str, ob
             equipment=rows,
             total_count=str(sum(e.quantity for e in case.equipment)),
             total_kw=_num(sum(e.power_kw * e.quantity for e in case.equipment)),
+            application_no=app.application_no or "",
+            demand_kw=_num(app.demand_kw) if app.demand_kw else "",
         )
     elif key == "customer_proof":
-        model = ProofData(**base, max_power_kw=_num(max((e.power_kw for e in case.equipment), default=0)))
+        largest = max((e.power_kw for e in case.equipment), default=0.0)
+        note = f"（最大单台设备容量为 {_num(largest)} 千瓦）" if largest > 0 else ""
+        model = ProofData(**base, max_power_note=note)
     else:
         raise TemplateError(f"没有名为“{key}”的表单模板；可用的有：{'、'.join(MODELS)}")
     return asdict(model)
