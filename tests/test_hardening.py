@@ -576,3 +576,11 @@ def test_a_misspelled_key_is_reported_at_its_own_line(tmp_path: Path) -> None:
     case.write_text(text.replace("documents:", "documnets:", 1), encoding="utf-8")
     result = invoke("validate", str(case))
     assert f"case.yaml:{line} documnets" in result.output and "你是不是要写“documents”" in result.output
+
+
+def test_a_windows_path_with_backslashes_finds_its_file(tmp_path: Path) -> None:
+    case = demo_case(tmp_path)
+    edit_case(case, documents={"采集单": {"file": "scans\\采集单.pdf"}})
+    assert (case.parent / "scans" / "采集单.pdf").is_file()
+    result = invoke("validate", str(case))
+    assert_clean(result, 0)

@@ -167,7 +167,7 @@ class CaseBuild:
             )
         doc = paper.document
         if doc.file:
-            path = self.resolved.case.folder / doc.file
+            path = self.resolved.case.path_of(doc.file)
             if not path.exists() and self.settings.draft:
                 return self._placeholder(f"待补：{row.label}", f"文件 {doc.file} 不存在")
             source = attachment_source(path, doc.title, self._name)

@@ -35,7 +35,7 @@ def fingerprint(resolved: Resolved, *, draft: bool, templates: Path | None, dupl
     files = []
     for doc in case.documents:
         if doc.file:
-            path = case.folder / doc.file
+            path = case.path_of(doc.file)
             stat = path.stat() if path.exists() else None
             files.append((doc.file, stat.st_size if stat else -1, stat.st_mtime_ns if stat else -1))
     return digest(

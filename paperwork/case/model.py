@@ -226,6 +226,10 @@ class Case:
     def _line_table(self) -> dict[str, int]:
         return dict(self.lines)
 
+    def path_of(self, name: str) -> Path:
+        """A file named in the case, relative to the case file (``scans\\a.pdf`` typed on Windows too)."""
+        return self.folder / name.replace("\\", "/")
+
     def line(self, path: str) -> int | None:
         """The case-file line of a field path, or of its nearest parent."""
         table = self._line_table

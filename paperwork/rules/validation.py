@@ -234,7 +234,7 @@ def check_files(r: Resolved, emit: Emit, today: date) -> Iterator[Finding]:
     """A paper's file must exist next to the case file."""
     for p in r.papers:
         name = p.document.file
-        if name and not (r.case.folder / name).is_file():
+        if name and not r.case.path_of(name).is_file():
             yield emit(
                 "error",
                 "FILE_MISSING",
