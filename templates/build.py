@@ -226,6 +226,9 @@ def application_register() -> DocumentObject:
             cells.append(("", 18 - count, val))
         return cells
 
+    def boxed(label: str, value: str, label2: str, var: str, count: int) -> list[Cell]:
+        return [(label, 1, lab), (value, 1, val), (label2, 1, lab), *boxes(var, count)]
+
     def row(label: str, value: str, label2: str, value2: str) -> list[Cell]:
         return [(label, 1, lab), (value, 1, val), (label2, 1, lab), (value2, 18, val)]
 
@@ -244,31 +247,11 @@ def application_register() -> DocumentObject:
             [("", 1, {"merge_up": True}), ("{{ address_line2 }}", 20, val)],
             row("通信地址", "{{ mail_address }}", "邮编", "{{ postcode }}"),
             wide("电子邮箱", "{{ email }}"),
-            [
-                ("法人代表", 1, lab),
-                ("{{ legal_rep }}", 1, val),
-                ("身份证号", 1, lab),
-                *boxes("legal_rep_id_digits", 18),
-            ],
-            [
-                ("固定电话", 1, lab),
-                ("{{ phone }}", 1, val),
-                ("移动电话", 1, lab),
-                *boxes("mobile_digits", 11),
-            ],
+            boxed("法人代表", "{{ legal_rep }}", "身份证号", "legal_rep_id_digits", 18),
+            boxed("固定电话", "{{ phone }}", "移动电话", "mobile_digits", 11),
             [("客 户 经 办 人 资 料", 21, head)],
-            [
-                ("经办人", 1, lab),
-                ("{{ agent_name }}", 1, val),
-                ("身份证号", 1, lab),
-                *boxes("agent_id_digits", 18),
-            ],
-            [
-                ("固定电话", 1, lab),
-                ("{{ agent_phone }}", 1, val),
-                ("移动电话", 1, lab),
-                *boxes("agent_mobile_digits", 11),
-            ],
+            boxed("经办人", "{{ agent_name }}", "身份证号", "agent_id_digits", 18),
+            boxed("固定电话", "{{ agent_phone }}", "移动电话", "agent_mobile_digits", 11),
             [("用 电 需 求 信 息", 21, head)],
             wide("业务类型", "{{ business_type_boxes }}"),
             wide("用电类别", "{{ usage_category_boxes }}"),
