@@ -584,3 +584,27 @@ def test_a_windows_path_with_backslashes_finds_its_file(tmp_path: Path) -> None:
     assert (case.parent / "scans" / "采集单.pdf").is_file()
     result = invoke("validate", str(case))
     assert_clean(result, 0)
+
+
+def test_randomly_damaged_scans_are_refused_or_bound_never_a_crash(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(7)  # a fixed corpus: the same damage on every run
+    sources = sorted((DEMO.parent / "scans").glob("*.*"))[:6]
+    case = demo_case(tmp_path)
+    for n in range(24):
+        source = sources[n % len(sources)]
+        data = bytearray(source.read_bytes())
+        for _ in range(rng.randint(1, 40)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        if n % 3 == 0:
+            data = data[: rng.randint(0, len(data))]
+        target = case.parent / "scans" / f"damaged{source.suffix}"
+        target.write_bytes(bytes(data))
+        edit_case(case, documents={"采集单": {"file": f"scans/{target.name}"}})
+        out = tmp_path / f"out{n}"
+        try:
+            build(resolve(load_case(case)), out, converter=blank_pdfs)
+        except AttachmentError as exc:
+            assert exc.findings and exc.findings[0].code == "FILE_UNREADABLE"
+            assert not out.exists()

@@ -94,6 +94,7 @@ def check_pdf(path: Path, title: str) -> int:
         count = len(reader.pages)
         for page in reader.pages:  # every page must parse: a cut-off PDF fails here, not in the binder
             page.get_contents()
+            _ = page.mediabox.width, page.rotation
     except AttachmentError:
         raise
     except _PDF_ERRORS as exc:

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
+from pypdf.errors import PdfReadError, PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 
 from paperwork.binder.pages import PdfPart
+from paperwork.errors import AttachmentError
 
 __all__ = ["A4", "SAFE_BOX", "Fitted", "defang", "fit_to_a4", "paper_name"]
 
@@ -99,8 +101,23 @@ def _place(page: PageObject) -> tuple[Transformation, float, bool]:
     return op.scale(scale, scale).translate(dx, dy), scale, turn
 
 
-def fit_to_a4(part: PdfPart, out: Path, label: str) -> Fitted:
-    """Write ``part``'s pages, each fitted into the safe box of an A4 page, to ``out``."""
+def fit_to_a4(part: PdfPart, out: Path, label: str, source: str = "") -> Fitted:
+    """Write ``part``'s pages, each fitted into the safe box of an A4 page, to ``out``.
+
+    A page that cannot be placed (a damaged page tree, a broken box) is an AttachmentError.
+    """
+    try:
+        return _fit(part, out, label)
+    except AttachmentError:
+        raise
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        name = source or part.path.name
+        raise AttachmentError(
+            f"{label}的文件 {name} 有页面已损坏，无法排进 A4（{exc}）；请重新扫描或导出"
+        ) from None
+
+
+def _fit(part: PdfPart, out: Path, label: str) -> Fitted:
     reader = PdfReader(str(part.path))
     if reader.is_encrypted:
         reader.decrypt("")
