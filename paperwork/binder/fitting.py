@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
 from pypdf.errors import PdfReadError, PyPdfError
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject
+from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
 
 from paperwork.binder.pages import PdfPart
 from paperwork.errors import AttachmentError
@@ -117,6 +117,31 @@ def fit_to_a4(part: PdfPart, out: Path, label: str, source: str = "") -> Fitted:
         ) from None
 
 
+def _draw(writer: PdfWriter, target: PageObject, page: PageObject, op: Transformation) -> None:
+    """Draw ``page`` on ``target`` through ``op``, as a Form XObject placed with one ``cm``."""
+    contents = page.get_contents()
+    form = DecodedStreamObject()
+    form.set_data(contents.get_data() if contents is not None else b"")
+    resources = page.get("/Resources")
+    own = resources.clone(writer) if resources is not None else DictionaryObject()
+    form.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject([FloatObject(float(v)) for v in page.mediabox]),
+            NameObject("/Resources"): own,
+        }
+    )
+    ref = writer._add_object(form)
+    target[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/XObject"): DictionaryObject({NameObject("/Pg"): ref})}
+    )
+    a, b, c, d, e, f = op.ctm
+    draw = DecodedStreamObject()
+    draw.set_data(f"q {a:.6f} {b:.6f} {c:.6f} {d:.6f} {e:.3f} {f:.3f} cm /Pg Do Q\n".encode())
+    target[NameObject("/Contents")] = writer._add_object(draw)
+
+
 def _fit(part: PdfPart, out: Path, label: str) -> Fitted:
     reader = PdfReader(str(part.path))
     if reader.is_encrypted:
@@ -131,7 +156,10 @@ def _fit(part: PdfPart, out: Path, label: str) -> Fitted:
         size = paper_name(float(page.mediabox.width), float(page.mediabox.height))
         op, scale, _turned = _place(page)
         blank = writer.add_blank_page(*A4)
-        blank.merge_transformed_page(page, op)
+        if page.get("/Annots"):
+            blank.merge_transformed_page(page, op)  # annotations (form fields) move with the page
+        else:
+            _draw(writer, blank, page, op)  # the page as one Form XObject: no content re-parsed
         if size != "A4" and scale < 0.97:
             reduced.append(f"{label}第 {n} 页原为 {size}，已按比例缩小为 A4")
     with out.open("wb") as fh:

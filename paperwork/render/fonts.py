@@ -78,6 +78,9 @@ def metric_fonts(folder: Path) -> Path | None:
     """
     from filelock import FileLock
 
+    done = folder / ".done"
+    if done.is_file():  # made before: no need to read every installed font again (0.4 s a process)
+        return folder
     sources = [
         f for f in _all_faces() if f.family in METRIC_FAMILIES.values() and f.style in {"Regular", "Bold"}
     ]
@@ -90,6 +93,7 @@ def metric_fonts(folder: Path) -> Path | None:
             target = folder / f"{new.replace(' ', '')}-{face.style}.otf"
             if not target.exists():
                 _rebuild(face, new, target)
+        done.write_text("\n".join(sorted(p.name for p in folder.glob("*.otf"))), encoding="utf-8")
     return folder
 
 
