@@ -20,7 +20,7 @@ from pypdf.generic import (
     NameObject,
 )
 
-from paperwork.binder.fitting import defang
+from paperwork.binder.fitting import defang, place_on_a4
 from paperwork.binder.layout import Layout, Piece
 from paperwork.binder.pages import PageSource, PdfPart
 from paperwork.case.dates import compact
@@ -151,7 +151,7 @@ def _assemble(lay: Layout, pdfs: BinderPdfs, meta: Meta, out: Path, source: Page
             writer.add_blank_page(*_size(writer.pages[-1]))
         start = len(writer.pages)
         for i, page in enumerate(source.pages(part)):
-            added = writer.add_page(page)
+            added = place_on_a4(writer, page) if part.fitted else writer.add_page(page)
             defang(added)
             if numbered_from is not None:
                 n = numbered_from - 1 + i

@@ -201,7 +201,7 @@ class CaseBuild:
     def _fitted(self, part: PdfPart, row: Row) -> Ready:
         """An attached paper's pages on A4, inside the stamp-safe area; reductions noted for the 备考表."""
         source = (row.paper.document.file or "") if row.paper is not None else ""
-        fitted = fit_to_a4(part, self._name(".pdf"), row.label, source)
+        fitted = fit_to_a4(part, row.label, source)
         self.reduced[_row_key(row)] = fitted.reduced
         return Ready(fitted.part)
 

@@ -10,7 +10,6 @@ enlarged. A page whose own size was not A4 and was reduced is reported, for the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
 from pypdf.errors import PdfReadError, PyPdfError
@@ -19,7 +18,7 @@ from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, Fl
 from paperwork.binder.pages import PdfPart
 from paperwork.errors import AttachmentError
 
-__all__ = ["A4", "SAFE_BOX", "Fitted", "defang", "fit_to_a4", "paper_name"]
+__all__ = ["A4", "SAFE_BOX", "Fitted", "defang", "fit_to_a4", "paper_name", "place_on_a4"]
 
 _MM = 72 / 25.4
 A4 = (210 * _MM, 297 * _MM)
@@ -101,20 +100,53 @@ def _place(page: PageObject) -> tuple[Transformation, float, bool]:
     return op.scale(scale, scale).translate(dx, dy), scale, turn
 
 
-def fit_to_a4(part: PdfPart, out: Path, label: str, source: str = "") -> Fitted:
-    """Write ``part``'s pages, each fitted into the safe box of an A4 page, to ``out``.
+def fit_to_a4(part: PdfPart, label: str, source: str = "") -> Fitted:
+    """Mark ``part``'s pages to be fitted to A4 when bound, and say which of them are reduced.
 
-    A page that cannot be placed (a damaged page tree, a broken box) is an AttachmentError.
+    The pages are read (not rewritten) here, so that a page that cannot be placed (a damaged
+    page tree, a broken box) is an AttachmentError now, naming the paper and its file.
     """
     try:
-        return _fit(part, out, label)
-    except AttachmentError:
-        raise
+        reader = PdfReader(str(part.path))
+        if reader.is_encrypted:
+            reader.decrypt("")
+        reduced = []
+        for n, i in enumerate(range(part.start, part.end), 1):
+            page = reader.pages[i]
+            box = page.mediabox
+            width, height = (
+                (float(box.height), float(box.width))
+                if page.rotation % 180
+                else (
+                    float(box.width),
+                    float(box.height),
+                )
+            )
+            size = paper_name(width, height)
+            long, short = max(width, height), min(width, height)
+            x0, y0, x1, y1 = SAFE_BOX
+            scale = min(1.0, (x1 - x0) / short, (y1 - y0) / long)
+            if size != "A4" and scale < 0.97:
+                reduced.append(f"{label}第 {n} 页原为 {size}，已按比例缩小为 A4")
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
         name = source or part.path.name
-        raise AttachmentError(
-            f"{label}的文件 {name} 有页面已损坏，无法排进 A4（{exc}）；请重新扫描或导出"
-        ) from None
+        message = f"{label}的文件 {name} 有页面已损坏，无法排进 A4（{exc}）；请重新扫描或导出"
+        raise AttachmentError(message) from None
+    return Fitted(PdfPart(part.path, part.start, part.end, fitted=True), tuple(reduced))
+
+
+def place_on_a4(writer: PdfWriter, page: PageObject) -> PageObject:
+    """A new A4 page of ``writer`` with ``page`` drawn inside its stamp-safe area."""
+    defang(page)
+    if page.rotation:
+        page.transfer_rotation_to_content()
+    op, _scale, _turned = _place(page)
+    blank = writer.add_blank_page(*A4)
+    if page.get("/Annots"):
+        blank.merge_transformed_page(page, op)  # annotations (form fields) move with the page
+    else:
+        _draw(writer, blank, page, op)  # the page as one Form XObject: no content re-parsed
+    return blank
 
 
 def _draw(writer: PdfWriter, target: PageObject, page: PageObject, op: Transformation) -> None:
@@ -140,28 +172,3 @@ def _draw(writer: PdfWriter, target: PageObject, page: PageObject, op: Transform
     draw = DecodedStreamObject()
     draw.set_data(f"q {a:.6f} {b:.6f} {c:.6f} {d:.6f} {e:.3f} {f:.3f} cm /Pg Do Q\n".encode())
     target[NameObject("/Contents")] = writer._add_object(draw)
-
-
-def _fit(part: PdfPart, out: Path, label: str) -> Fitted:
-    reader = PdfReader(str(part.path))
-    if reader.is_encrypted:
-        reader.decrypt("")
-    writer = PdfWriter()
-    reduced = []
-    for n, i in enumerate(range(part.start, part.end), 1):
-        page = reader.pages[i]
-        defang(page)
-        if page.rotation:
-            page.transfer_rotation_to_content()
-        size = paper_name(float(page.mediabox.width), float(page.mediabox.height))
-        op, scale, _turned = _place(page)
-        blank = writer.add_blank_page(*A4)
-        if page.get("/Annots"):
-            blank.merge_transformed_page(page, op)  # annotations (form fields) move with the page
-        else:
-            _draw(writer, blank, page, op)  # the page as one Form XObject: no content re-parsed
-        if size != "A4" and scale < 0.97:
-            reduced.append(f"{label}第 {n} 页原为 {size}，已按比例缩小为 A4")
-    with out.open("wb") as fh:
-        writer.write(fh)
-    return Fitted(PdfPart(out, 0, part.pages), tuple(reduced))

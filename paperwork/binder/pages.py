@@ -20,11 +20,15 @@ __all__ = ["PageSource", "PdfPart", "whole_pdf"]
 
 @dataclass(frozen=True)
 class PdfPart:
-    """Pages ``start``..``end``-1 of the PDF at ``path``."""
+    """Pages ``start``..``end``-1 of the PDF at ``path``.
+
+    ``fitted``: an attached paper's pages, placed on A4 inside the stamp-safe area when bound.
+    """
 
     path: Path
     start: int
     end: int
+    fitted: bool = False
 
     @property
     def pages(self) -> int:
