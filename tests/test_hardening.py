@@ -608,3 +608,15 @@ def test_randomly_damaged_scans_are_refused_or_bound_never_a_crash(tmp_path: Pat
         except AttachmentError as exc:
             assert exc.findings and exc.findings[0].code == "FILE_UNREADABLE"
             assert not out.exists()
+
+
+def test_an_unwritable_cache_folder_only_costs_the_one_em_fonts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import paperwork.binder.libreoffice as libreoffice
+
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where a folder should be")
+    monkeypatch.setattr(libreoffice, "user_cache_dir", lambda: blocked / "paperwork")
+    conf = libreoffice.fontconfig_file(tmp_path).read_text(encoding="utf-8")
+    assert "<dir>" not in conf and "AR PL UMing CN" in conf  # the fallbacks are still named

@@ -99,7 +99,10 @@ def fontconfig_file(folder: Path) -> Path:
 
     The 1.0-em builds of Noto are made once into the user's cache folder and added as a font folder.
     """
-    made = metric_fonts(user_cache_dir() / "fonts")
+    try:
+        made = metric_fonts(user_cache_dir() / "fonts")
+    except Exception:  # a read-only cache, an odd font file: the fallbacks still print every form
+        made = None
     extra = f"  <dir>{escape(str(made))}</dir>\n" if made is not None else ""
     aliases = "\n".join(
         f'  <alias binding="same"><family>{escape(name)}</family><prefer>'
