@@ -23,7 +23,7 @@ from pypdf.errors import PdfReadError, PyPdfError
 
 from paperwork.errors import AttachmentError
 
-__all__ = ["FileKind", "Sniffed", "check_office", "check_pdf", "image_to_pdf", "kind_of", "sniff"]
+__all__ = ["FileKind", "Sniffed", "check_office", "check_pdf", "image_to_pdf", "sniff"]
 
 FileKind = Literal["pdf", "image", "office"]
 _A4 = (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297))
@@ -74,11 +74,6 @@ def sniff(path: Path, title: str) -> Sniffed:
     raise AttachmentError(
         f"{title}的文件 {path}（{described}）不是能装订的格式；请提供 PDF、JPG、PNG、TIF、DOCX 或 DOC"
     )
-
-
-def kind_of(path: Path, title: str) -> FileKind:
-    """What kind of file a paper's ``file`` is, by its content."""
-    return sniff(path, title).kind
 
 
 def check_pdf(path: Path, title: str) -> int:

@@ -83,21 +83,29 @@ def paper_name(width_pt: float, height_pt: float) -> str:
     return f"{w:.0f}×{h:.0f} 毫米"
 
 
-def _place(page: PageObject) -> tuple[Transformation, float, bool]:
-    """How to put ``page`` into the safe box: the transformation, its scale, whether it was turned."""
+def _fit_scale(width: float, height: float) -> tuple[float, bool]:
+    """How much a page of this size shrinks into the safe box (never more than 1), and whether it
+    is turned: a landscape page goes a quarter anticlockwise, its top to the binding edge."""
+    turn = width > height * 1.02
+    if turn:
+        width, height = height, width
+    x0, y0, x1, y1 = SAFE_BOX
+    return min(1.0, (x1 - x0) / width, (y1 - y0) / height), turn
+
+
+def _place(page: PageObject) -> Transformation:
+    """How to put ``page`` (its rotation already in its content) into the safe box."""
     box = page.mediabox
-    left, bottom = float(box.left), float(box.bottom)
     w, h = float(box.width), float(box.height)
-    turn = w > h * 1.02  # landscape: turned a quarter anticlockwise, its top to the binding edge
-    op = Transformation().translate(-left, -bottom)
+    scale, turn = _fit_scale(w, h)
+    op = Transformation().translate(-float(box.left), -float(box.bottom))
     if turn:
         op = op.rotate(90).translate(h, 0)
         w, h = h, w
     x0, y0, x1, y1 = SAFE_BOX
-    scale = min(1.0, (x1 - x0) / w, (y1 - y0) / h)
     dx = x0 + ((x1 - x0) - w * scale) / 2
     dy = y0 + ((y1 - y0) - h * scale) / 2
-    return op.scale(scale, scale).translate(dx, dy), scale, turn
+    return op.scale(scale, scale).translate(dx, dy)
 
 
 def fit_to_a4(part: PdfPart, label: str, source: str = "") -> Fitted:
@@ -123,9 +131,7 @@ def fit_to_a4(part: PdfPart, label: str, source: str = "") -> Fitted:
                 )
             )
             size = paper_name(width, height)
-            long, short = max(width, height), min(width, height)
-            x0, y0, x1, y1 = SAFE_BOX
-            scale = min(1.0, (x1 - x0) / short, (y1 - y0) / long)
+            scale, _turn = _fit_scale(width, height)
             if size != "A4" and scale < 0.97:
                 reduced.append(f"{label}第 {n} 页原为 {size}，已按比例缩小为 A4")
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
@@ -140,7 +146,7 @@ def place_on_a4(writer: PdfWriter, page: PageObject) -> PageObject:
     defang(page)
     if page.rotation:
         page.transfer_rotation_to_content()
-    op, _scale, _turned = _place(page)
+    op = _place(page)
     blank = writer.add_blank_page(*A4)
     if page.get("/Annots"):
         blank.merge_transformed_page(page, op)  # annotations (form fields) move with the page
