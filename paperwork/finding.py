@@ -39,6 +39,10 @@ CODES: dict[str, str] = {
     "DATE_HOLIDAY": "供电局出具的资料落在非工作日",
     "CALENDAR_NO_DATA": "该年份没有官方节假日数据，按周末推算",
     "ARCHIVE_NUMBER_BLANK": "装订时案卷的归档号或档号是空的",
+    "REQUEST_INVALID": "网页或脚本发来的内容不能用（缺少的项、错误的名字或日期）",
+    "CASE_EXISTS": "要新建的案卷编号已经有了",
+    "CASE_STALE": "案卷在读取之后已被别人修改，这次修改没有保存",
+    "UPLOAD_REFUSED": "上传的文件太大、是空的，或不是 PDF、JPG、PNG、DOCX、DOC",
 }
 
 

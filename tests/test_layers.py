@@ -10,7 +10,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "paperwork"
 
 #: Lowest first. A module may import its own layer and the ones before it.
-LAYERS = ("base", "case", "rules", "render", "binder", "cli")
+LAYERS = ("base", "case", "rules", "render", "binder", "intake", "serve", "cli")
 BASE = {"errors", "finding", "_version", "__init__", "__main__"}
 
 

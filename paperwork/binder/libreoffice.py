@@ -29,6 +29,7 @@ __all__ = [
     "BATCH_TIMEOUT",
     "SINGLE_TIMEOUT",
     "Converter",
+    "conversion_env",
     "convert_batch",
     "default_timeout",
     "end_tree",
@@ -113,6 +114,16 @@ def fontconfig_file(folder: Path) -> Path:
     path = folder / "fonts.conf"
     path.write_text(_FONTS_CONF.format(aliases=extra + aliases), encoding="utf-8")
     return path
+
+
+def conversion_env(tmp: Path) -> dict[str, str]:
+    """The environment LibreOffice runs in: our fontconfig, its temporary files in ``tmp``."""
+    env = dict(os.environ)
+    env["FONTCONFIG_FILE"] = str(fontconfig_file(tmp))
+    for name in ("TMPDIR", "TMP", "TEMP"):  # LibreOffice's own temporary files go with ours
+        env[name] = str(tmp)
+    env.setdefault("HOME", str(tmp))
+    return env
 
 
 _PROFILE_SLOTS = 8
@@ -220,11 +231,7 @@ def convert_batch(files: list[Path], outdir: Path, *, timeout: float | None = No
     outdir.mkdir(parents=True, exist_ok=True)
     expected = [outdir / f"{f.stem}.pdf" for f in files]
     with tempfile.TemporaryDirectory(prefix="paperwork-lo-") as tmp, _profile(Path(tmp)) as profile:
-        env = dict(os.environ)
-        env["FONTCONFIG_FILE"] = str(fontconfig_file(Path(tmp)))
-        for name in ("TMPDIR", "TMP", "TEMP"):  # LibreOffice's own temporary files go with ours
-            env[name] = tmp
-        env.setdefault("HOME", tmp)
+        env = conversion_env(Path(tmp))
         pending = list(files)
         last: _Run | None = None
         for attempt in range(2):

@@ -29,6 +29,7 @@ from paperwork.cli.common import (
 from paperwork.rules.checklist import STATUS_NAMES, checklist
 from paperwork.rules.derived import derived_dates
 from paperwork.rules.forms import ISSUER_NAMES
+from paperwork.rules.reports import dates_payload
 from paperwork.rules.validation import validate
 
 
@@ -71,7 +72,7 @@ def dates_cmd(case: str, fmt: str, bureau_path: str | None) -> None:
     resolved = _resolve(case, bureau_path)
     derived = derived_dates(resolved)
     if fmt == "json":
-        click.echo(_json({"case_id": resolved.case.case_id, "rules": [d.to_dict() for d in derived]}))
+        click.echo(_json(dates_payload(resolved)))
         return
     for d in derived:
         day = d.date.isoformat() if d.date else "（无法推算：缺少依据）"

@@ -17,11 +17,10 @@ from typing import Any, TypeVar
 import click
 
 from paperwork._version import __version__
-from paperwork.case.model import load_case
 from paperwork.errors import CaseError, ConfigError, PaperworkError
 from paperwork.finding import Finding
 from paperwork.rules.bureau import Bureau, load_bureau
-from paperwork.rules.resolution import Resolved, resolve
+from paperwork.rules.resolution import Resolved, resolve_file
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -146,24 +145,7 @@ def _bureau(path: str | None, case_bureau: Path | None = None) -> Bureau:
 def _resolve(case_path: str, bureau_path: str | None) -> Resolved:
     if bureau_path:
         _bureau(bureau_path)  # a broken --bureau file is a usage error (exit 2)
-    case = load_case(case_path)
-    try:
-        bureau = _bureau(bureau_path, case.folder / case.bureau if case.bureau else None)
-    except ConfigError as exc:
-        raise CaseError(
-            case.source,
-            (
-                Finding(
-                    "CONFIG_INVALID",
-                    "error",
-                    str(exc),
-                    path="bureau",
-                    line=case.line("bureau"),
-                    source=case.source,
-                ),
-            ),
-        ) from None
-    return resolve(case, bureau)
+    return resolve_file(case_path, bureau_path)
 
 
 case_argument = click.argument("case", type=click.Path(exists=True, dir_okay=False, readable=True))

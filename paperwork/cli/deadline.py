@@ -23,6 +23,7 @@ from paperwork.cli.common import (
     today_option,
 )
 from paperwork.rules.checklist import STATUS_NAMES
+from paperwork.rules.reports import missing_year_notes, status_payload
 
 
 @cli.command("status")
@@ -62,23 +63,13 @@ def status_cmd(
     day = today.date() if today else _date.today()
     line = timeline(resolved, rule, calendar, day)
     upcoming = next_step(resolved)
-    notes = [
-        f"{year} 年没有官方节假日数据（chinesecalendar 未收录），按周末推算" for year in line.missing_years
-    ]
+    notes = missing_year_notes(line)
     if chart_path:
         from paperwork.render.chart import timeline_chart
 
         timeline_chart(line, f"{resolved.case.case_id} {resolved.case.customer.name}", Path(chart_path))
     if fmt == "json":
-        payload = {
-            "case_id": resolved.case.case_id,
-            "regime": rule.name,
-            "today": day.isoformat(),
-            "steps": [s.to_dict() for s in line.steps],
-            "next_step": upcoming.to_dict() if upcoming else None,
-            "warnings": notes,
-        }
-        click.echo(_json(payload))
+        click.echo(_json(status_payload(resolved, rule, calendar, day)))
         return
     click.echo(
         f"{resolved.case.case_id} {resolved.case.customer.name}（{rule.name}，截至 {day.isoformat()}）"

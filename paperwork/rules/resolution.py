@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
-from paperwork.case.model import Case, Document
+from paperwork.case.model import Case, Document, load_case
+from paperwork.errors import CaseError, ConfigError
+from paperwork.finding import Finding
 from paperwork.rules.bureau import Bureau, load_bureau
 from paperwork.rules.forms import Form
 
-__all__ = ["Paper", "Resolved", "resolve"]
+__all__ = ["Paper", "Resolved", "resolve", "resolve_file"]
 
 
 @dataclass(frozen=True)
@@ -143,3 +146,18 @@ def resolve(case: Case, bureau: Bureau | None = None) -> Resolved:
             paper = Paper(paper.index, paper.document, paper.form, derived or paper.date, paper.round)
         final.append(paper)
     return Resolved(case, bureau, tuple(final))
+
+
+def resolve_file(path: str | Path, bureau_file: str | Path | None = None) -> Resolved:
+    """Read a case file and resolve it against the shipped data, its own ``bureau`` file and
+    ``bureau_file``; a broken bureau file is a finding of the case (CONFIG_INVALID), with its line."""
+    case = load_case(path)
+    overrides = [case.folder / case.bureau] if case.bureau else []
+    overrides += [Path(bureau_file)] if bureau_file else []
+    try:
+        bureau = load_bureau(*overrides)
+    except ConfigError as exc:
+        where = case.line("bureau")
+        finding = Finding("CONFIG_INVALID", "error", str(exc), path="bureau", line=where, source=case.source)
+        raise CaseError(case.source, (finding,)) from None
+    return resolve(case, bureau)

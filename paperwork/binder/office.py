@@ -1,0 +1,219 @@
+"""A LibreOffice kept running between builds: the server's converter.
+
+A cold ``soffice --convert-to`` spends most of its second or two starting up. The
+:class:`WarmOffice` starts LibreOffice once, through :mod:`paperwork.binder.unobridge`
+run by a Python that has LibreOffice's ``uno`` module, and sends it every later
+batch over a pipe. It is a :data:`~paperwork.binder.libreoffice.Converter`, so a
+build takes it exactly where it would take :func:`convert_batch`.
+
+Conversions are serialised (one LibreOffice does one thing at a time). A batch
+that takes longer than the timeout, or a LibreOffice that dies, ends the whole
+process tree; the batch is tried once more on a fresh LibreOffice, and a later
+batch starts one again. Where no Python with ``uno`` is found, the office falls
+back to the cold :func:`convert_batch` and says so in :attr:`WarmOffice.mode`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+
+from paperwork.binder.libreoffice import (
+    conversion_env,
+    convert_batch,
+    default_timeout,
+    find_soffice,
+)
+from paperwork.errors import ConversionError
+from paperwork.render.fonts import require_cjk_font
+
+__all__ = ["WarmOffice", "uno_python"]
+
+_BRIDGE = Path(__file__).with_name("unobridge.py")
+_UNO_PLACES = ("/usr/bin/python3", "/usr/lib/libreoffice/program/python", "/opt/libreoffice/program/python")
+_START_TIMEOUT = 90.0
+
+
+def _has_uno(python: str) -> bool:
+    try:
+        done = subprocess.run([python, "-c", "import uno"], capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+def uno_python() -> str | None:
+    """A Python that can ``import uno``: ``$PAPERWORK_UNO_PYTHON``, ours, LibreOffice's or the system's."""
+    override = os.environ.get("PAPERWORK_UNO_PYTHON")
+    if override:
+        return override if _has_uno(override) else None
+    soffice_dir = None
+    with contextlib.suppress(ConversionError):
+        soffice_dir = find_soffice().resolve().parent
+    candidates = [sys.executable, *_UNO_PLACES]
+    if soffice_dir is not None:
+        candidates.insert(1, str(soffice_dir / ("python.exe" if sys.platform == "win32" else "python")))
+    for candidate in dict.fromkeys(candidates):
+        if Path(candidate).is_file() and _has_uno(candidate):
+            return candidate
+    return None
+
+
+class WarmOffice:
+    """One LibreOffice, started on first use and kept; call it like ``convert_batch``; ``close()`` ends it."""
+
+    def __init__(self, *, timeout: float | None = None) -> None:
+        self.timeout = timeout or default_timeout(single=True)
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[str] | None = None
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._home = Path(tempfile.mkdtemp(prefix="paperwork-office-"))
+        self._python = uno_python()
+        self.restarts = 0
+
+    @property
+    def mode(self) -> str:
+        """``warm`` (a kept LibreOffice over UNO) or ``cold`` (no Python with uno: one run per batch)."""
+        return "warm" if self._python else "cold"
+
+    def __call__(self, files: list[Path], outdir: Path) -> list[Path]:
+        if not files:
+            return []
+        if self._python is None:
+            return convert_batch(files, outdir, timeout=self.timeout)
+        stems = [f.stem for f in files]
+        if len(set(stems)) != len(stems):
+            raise ConversionError("一批转换中有同名文件，无法区分输出的 PDF")
+        outdir.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            pending = [f.resolve() for f in files]
+            why = ""
+            for attempt in range(2):
+                try:
+                    failed = self._send(pending, outdir.resolve())
+                except ConversionError as exc:  # hung or died: a fresh LibreOffice for the retry
+                    self._stop()
+                    why = str(exc)
+                    continue
+                pending = [f for f in pending if str(f) in failed]
+                if not pending:
+                    return [outdir / f"{f.stem}.pdf" for f in files]
+                why = "；".join(failed.values())
+                if attempt == 0:
+                    self._stop()
+            names = "、".join(f.name for f in pending) or "、".join(f.name for f in files)
+            message = f"LibreOffice 没有产生这些文件的 PDF：{names}（{why}，重试一次仍失败）"
+            raise ConversionError(message, tuple(pending))
+
+    def start(self) -> None:
+        """Start LibreOffice now instead of at the first conversion (the server does this at start-up)."""
+        if self._python is None:
+            return
+        with self._lock:
+            self._ensure()
+
+    def pid(self) -> int | None:
+        """The bridge's process id while LibreOffice runs (tests end it to see a restart)."""
+        return self._process.pid if self._process is not None and self._process.poll() is None else None
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+        shutil.rmtree(self._home, ignore_errors=True)
+
+    # -- the bridge process ----------------------------------------------------------------
+
+    def _ensure(self) -> subprocess.Popen[str]:
+        if self._process is not None and self._process.poll() is None:
+            return self._process
+        if self._process is not None:
+            self._stop()
+            self.restarts += 1
+        require_cjk_font()
+        assert self._python is not None
+        profile = self._home / "profile"
+        env = conversion_env(self._home)
+        pipe = f"paperwork-{uuid.uuid4().hex[:12]}"
+        cmd = [self._python, str(_BRIDGE), str(find_soffice()), profile.as_uri(), pipe]
+        process = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True
+        )
+        lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=_pump, args=(process, lines), daemon=True).start()
+        self._process, self._lines = process, lines
+        answer = self._answer(_START_TIMEOUT, "启动")
+        if not answer.get("ready"):
+            self._stop()
+            raise ConversionError("LibreOffice 没能启动（UNO 连接失败）")
+        return process
+
+    def _answer(self, timeout: float, doing: str) -> dict[str, object]:
+        try:
+            line = self._lines.get(timeout=timeout)
+        except queue.Empty:
+            raise ConversionError(f"LibreOffice {doing}超过 {timeout:.0f} 秒没有响应，已被终止") from None
+        if line is None:
+            raise ConversionError(f"LibreOffice 在{doing}时意外退出")
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError:
+            raise ConversionError(f"LibreOffice 桥接程序的回答无法解读：{line[:200]}") from None
+        return data if isinstance(data, dict) else {}
+
+    def _send(self, files: list[Path], outdir: Path) -> dict[str, str]:
+        process = self._ensure()
+        request = json.dumps({"files": [str(f) for f in files], "outdir": str(outdir)})
+        try:
+            assert process.stdin is not None
+            process.stdin.write(request + "\n")
+            process.stdin.flush()
+        except OSError:
+            raise ConversionError("LibreOffice 在转换前意外退出") from None
+        answer = self._answer(self.timeout, "转换")
+        failed = answer.get("failed") or {}
+        result = {str(k): str(v) for k, v in failed.items()} if isinstance(failed, dict) else {}
+        for f in files:  # what LibreOffice says it wrote must be there and not empty
+            pdf = outdir / f"{f.stem}.pdf"
+            if str(f) not in result and not (pdf.is_file() and pdf.stat().st_size > 0):
+                result[str(f)] = "没有写出 PDF"
+        return result
+
+    def _stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        import psutil
+
+        try:  # the bridge's LibreOffice, found while the bridge is still there to ask
+            family = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
+        except psutil.NoSuchProcess:
+            family = []
+        with contextlib.suppress(OSError):
+            if process.stdin is not None:
+                process.stdin.close()  # end of input: the bridge ends LibreOffice and itself
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=10)
+        for proc in family:
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                proc.kill()
+        psutil.wait_procs(family, timeout=10)
+        with contextlib.suppress(OSError):
+            if process.stdout is not None:
+                process.stdout.close()
+
+
+def _pump(process: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:
+    assert process.stdout is not None
+    with contextlib.suppress(OSError, ValueError):
+        for line in process.stdout:
+            lines.put(line)
+    lines.put(None)

@@ -1,0 +1,53 @@
+"""The ``serve`` command: the clerks' web pages and the HTTP API for a workspace."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from paperwork.cli.common import _guard, cli, style
+
+
+@cli.command("serve")
+@click.argument("workspace", required=False, default=".", type=click.Path(exists=True, file_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听的地址；不是本机地址时必须设口令。")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="端口。")
+@click.option(
+    "--token",
+    envvar="PAPERWORK_TOKEN",
+    help="口令（也可用环境变量 PAPERWORK_TOKEN）：浏览器在登录页输入，脚本用 Authorization: Bearer。",
+)
+@click.option("--no-cache", is_flag=True, help="不用转换缓存：每次装订都重新填写、转换全部表单。")
+@_guard
+def serve_cmd(workspace: str, host: str, port: int, token: str | None, no_cache: bool) -> None:
+    """网页服务：客服用浏览器管理案卷（工作区 = 一个文件夹，每个案卷一个子文件夹），脚本用 HTTP API。"""
+    from paperwork.serve.app import make_server, serve
+    from paperwork.serve.security import is_loopback
+
+    token = (token or "").strip() or None
+    if not is_loopback(host) and token is None:
+        raise click.UsageError(
+            f"--host {host} 会让其他电脑访问这台服务器，必须同时设口令："
+            "--token 口令 或环境变量 PAPERWORK_TOKEN"
+        )
+    server = make_server(Path(workspace), token=token, cache=not no_cache)
+    office = getattr(server.converter, "mode", "cold")
+    click.echo(f"工作区：{os.path.abspath(workspace)}（{len(server.workspace.cases())} 个案卷）")
+    if office == "cold":
+        click.echo(
+            style(
+                "注意：找不到带 uno 模块的 Python（Debian：apt install python3-uno），"
+                "每次装订都会重新启动 LibreOffice。",
+                fg="yellow",
+            )
+        )
+    click.echo("正在启动 LibreOffice…")
+
+    def ready(address: str) -> None:
+        click.echo(style(f"已启动：{address}  （按 Ctrl-C 停止）", fg="green"))
+        if token:
+            click.echo("已设口令：浏览器会先显示登录页。")
+
+    serve(server, host, port, ready=ready)

@@ -1,0 +1,155 @@
+"""The web application: FastAPI with the API, the clerk's pages, their script and stylesheet.
+
+:func:`create_app` wires a :class:`~paperwork.serve.state.Server` into an ASGI app;
+:func:`serve` runs it under uvicorn with a warm LibreOffice, started before the first
+request and ended with the server.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from paperwork._version import __version__
+from paperwork.binder.cache import default_cache_dir
+from paperwork.binder.libreoffice import Converter
+from paperwork.binder.office import WarmOffice
+from paperwork.errors import CaseError, PaperworkError
+from paperwork.finding import Finding
+from paperwork.serve import pages
+from paperwork.serve.api import router
+from paperwork.serve.builds import Builder
+from paperwork.serve.overview import Clock
+from paperwork.serve.security import COOKIE, Access
+from paperwork.serve.state import Refused, Server
+from paperwork.serve.workspace import OutsideWorkspace, Workspace
+
+__all__ = ["create_app", "make_server", "serve"]
+
+_STATIC = Path(__file__).with_name("static")
+log = logging.getLogger("paperwork.serve")
+
+
+def make_server(
+    workspace: Path,
+    *,
+    token: str | None = None,
+    converter: Converter | None = None,
+    clock: Clock | None = None,
+    cache: Path | bool | None = True,
+) -> Server:
+    """The state of a server for ``workspace``; ``converter`` defaults to a :class:`WarmOffice`."""
+    clock = clock or Clock()
+    converter = converter if converter is not None else WarmOffice()
+    cache_dir = default_cache_dir() if cache is True else (cache or None)
+    builder = Builder(converter, clock, cache_dir)
+    return Server(Workspace(workspace), clock, builder, Access(token), converter)
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", "text/html"
+    )
+
+
+def create_app(server: Server) -> FastAPI:
+    """The ASGI app for ``server``: the API under /api, the pages, /docs, /static."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        close = getattr(server.converter, "close", None)
+        if close is not None:
+            close()
+
+    app = FastAPI(
+        title="paperwork",
+        version=__version__,
+        description="高压业扩报装资料：案卷、检查、日期、装订。与命令行的 JSON 输出相同的约定。",
+        lifespan=lifespan,
+    )
+    app.state.server = server
+    app.include_router(router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=_STATIC), name="static")
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        h = request.headers
+        if Access.cross_site(request.method, h.get("host"), h.get("origin"), h.get("sec-fetch-site")):
+            message = "拒绝了来自其他网站的修改请求（跨站请求）"
+            return _refusal(request, Refused(403, (Finding("REQUEST_INVALID", "error", message),)))
+        if not server.access.allowed(request.url.path, h.get("authorization"), request.cookies.get(COOKIE)):
+            if _wants_html(request):
+                return pages.login_page(request, status_code=401)
+            message = "需要口令：请在请求头里加 Authorization: Bearer <口令>"
+            refusal = Refused(
+                401, (Finding("REQUEST_INVALID", "error", message),), {"WWW-Authenticate": "Bearer"}
+            )
+            return _refusal(request, refusal)
+        return await call_next(request)
+
+    @app.exception_handler(Refused)
+    async def on_refused(request: Request, exc: Refused) -> Response:
+        return _refusal(request, exc)
+
+    @app.exception_handler(OutsideWorkspace)
+    async def on_outside(request: Request, exc: OutsideWorkspace) -> Response:
+        return _refusal(request, Refused(400, (Finding("REQUEST_INVALID", "error", str(exc)),)))
+
+    @app.exception_handler(CaseError)
+    async def on_case(request: Request, exc: CaseError) -> Response:
+        return _refusal(request, Refused(422, exc.findings))
+
+    @app.exception_handler(PaperworkError)
+    async def on_paperwork(request: Request, exc: PaperworkError) -> Response:
+        return _refusal(request, Refused(500, (Finding("CASE_UNREADABLE", "error", str(exc)),)))
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
+        findings = tuple(
+            Finding(
+                "REQUEST_INVALID",
+                "error",
+                f"请求内容不对：{e.get('msg', '')}",
+                path=".".join(map(str, e.get("loc", ()))),
+            )
+            for e in exc.errors()
+        )
+        return _refusal(request, Refused(422, findings))
+
+    @app.exception_handler(Exception)
+    async def on_anything(request: Request, exc: Exception) -> Response:
+        log.exception("内部错误")
+        message = f"内部错误：{type(exc).__name__}。请把操作步骤和服务器日志发给维护者"
+        return _refusal(request, Refused(500, (Finding("CASE_UNREADABLE", "error", message),)))
+
+    return app
+
+
+def _refusal(request: Request, exc: Refused) -> Response:
+    if _wants_html(request) and request.method == "GET":
+        return pages.error_page(request, exc)
+    return JSONResponse(exc.payload(), status_code=exc.status, headers=exc.headers)
+
+
+def serve(server: Server, host: str, port: int, *, ready: Callable[[str], None] | None = None) -> None:
+    """Start LibreOffice, then serve until interrupted; ``ready`` hears the address once listening."""
+    import uvicorn
+
+    start = getattr(server.converter, "start", None)
+    if start is not None:
+        start()
+    config = uvicorn.Config(create_app(server), host=host, port=port, log_level="warning", access_log=False)
+    web = uvicorn.Server(config)
+    if ready is not None:
+        shown = f"[{host}]" if ":" in host else host
+        ready(f"http://{shown}:{port}/")
+    web.run()

@@ -1,0 +1,133 @@
+"""Builds through the server: one case at a time each, all through the one warm LibreOffice.
+
+A build goes the CLI's way (:func:`paperwork.binder.build.build_cases`) into the
+case's ``装订/`` folder, which changes only when the build succeeds. Its progress
+is kept per case for the page to poll; previews are PNGs of a binder's pages,
+drawn by poppler's ``pdftoppm`` on first request and kept beside the binder.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from paperwork.binder.build import CaseJob, Options, build_cases
+from paperwork.binder.libreoffice import Converter
+from paperwork.finding import Finding
+from paperwork.serve.overview import Clock
+from paperwork.serve.workspace import CaseFolder
+
+__all__ = ["BuildAnswer", "Builder", "Progress", "preview"]
+
+_STAGES = {
+    "start": (5, "正在检查案卷"),
+    "prepared": (30, "表单已填写，准备转换"),
+    "converting": (55, "LibreOffice 正在转换"),
+    "done": (100, "装订完成"),
+    "failed": (100, "装订失败"),
+}
+
+
+@dataclass
+class Progress:
+    """Where a case's build is: a percentage and what is happening, for the page's progress bar."""
+
+    percent: int = 0
+    message: str = ""
+    running: bool = False
+    started: float = field(default_factory=time.monotonic)
+
+    def to_dict(self) -> dict[str, object]:
+        elapsed = round(time.monotonic() - self.started, 1) if self.running else None
+        return {"percent": self.percent, "message": self.message, "running": self.running, "seconds": elapsed}
+
+
+@dataclass(frozen=True)
+class BuildAnswer:
+    """``{ok, pages, seconds, files}``, or the findings that stopped the build (then ``ok`` is false)."""
+
+    ok: bool
+    pages: int
+    seconds: float
+    files: tuple[str, ...]
+    findings: tuple[Finding, ...] = ()
+    message: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        if not self.ok:
+            out: dict[str, object] = {"ok": False, "findings": [f.to_dict() for f in self.findings]}
+            if self.message:
+                out["message"] = self.message
+            return out
+        return {"ok": True, "pages": self.pages, "seconds": round(self.seconds, 2), "files": list(self.files)}
+
+
+class Builder:
+    """Builds cases with ``converter`` (the server's warm LibreOffice); one build per case at a time."""
+
+    def __init__(self, converter: Converter, clock: Clock, cache: Path | None) -> None:
+        self.converter = converter
+        self.clock = clock
+        self.cache = cache
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self._progress: dict[str, Progress] = {}
+
+    def progress(self, case: CaseFolder) -> Progress:
+        return self._progress.get(str(case.folder), Progress())
+
+    def build(self, case: CaseFolder, *, draft: bool) -> BuildAnswer:
+        key = str(case.folder)
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            progress = Progress(*_STAGES["start"], running=True)
+            self._progress[key] = progress
+
+            def tell(kind: str, what: str) -> None:
+                if kind in _STAGES:
+                    progress.percent, progress.message = _STAGES[kind]
+                if kind == "converting":
+                    progress.message = what
+
+            options = Options(draft=draft, cache=self.cache, today=self.clock.today)
+            try:
+                (outcome,) = build_cases([CaseJob(case.case_file, case.out)], options, self.converter, tell)
+            finally:
+                progress.running = False
+        if not outcome.ok:
+            progress.percent, progress.message = _STAGES["failed"]
+            return BuildAnswer(False, 0, outcome.seconds, (), outcome.findings, outcome.message)
+        result = outcome.result
+        files = []
+        if result is not None:
+            files = [b.path.name for b in result.binders] + [result.catalog_xlsx.name]
+            pages = sum(b.total_pages for b in result.binders)
+        else:
+            pages = outcome.pages
+        shutil.rmtree(case.out / ".previews", ignore_errors=True)  # the pages may have changed
+        return BuildAnswer(True, pages, outcome.seconds, tuple(files))
+
+
+def preview(pdf: Path, page: int, width: int = 420) -> Path | None:
+    """A PNG of one page of ``pdf`` (1-based), made once; None without poppler or past the end."""
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        return None
+    folder = pdf.parent / ".previews"
+    folder.mkdir(exist_ok=True)
+    target = folder / f"{pdf.stem}-{page}.png"
+    if target.is_file() and target.stat().st_mtime >= pdf.stat().st_mtime:
+        return target
+    base = folder / f"{pdf.stem}-{page}-tmp"
+    cmd = [pdftoppm, "-png", "-singlefile", "-f", str(page), "-l", str(page), "-scale-to", str(width)]
+    done = subprocess.run([*cmd, str(pdf), str(base)], capture_output=True, timeout=60)
+    made = base.with_suffix(".png")
+    if done.returncode != 0 or not made.is_file():
+        return None
+    made.replace(target)
+    return target

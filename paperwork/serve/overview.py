@@ -1,0 +1,107 @@
+"""What the server says about a case: its row in the list, its findings, dates and status.
+
+Each answer is built from the case file as it is on disk now (a hand edit or a git
+pull shows at once) through the same functions as the CLI's JSON, so that
+``GET …/findings`` is ``validate --format json`` and so on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from paperwork.errors import CaseError, PaperworkError
+from paperwork.finding import Finding
+from paperwork.rules.checklist import next_step
+from paperwork.rules.reports import dates_payload, status_payload
+from paperwork.rules.resolution import Resolved, resolve_file
+from paperwork.rules.timeline import DEFAULT_REGIME, Regime, load_regimes, timeline
+from paperwork.rules.validation import Report, validate
+from paperwork.rules.workdays import WorkCalendar, load_calendar
+from paperwork.serve.workspace import CaseFolder
+
+__all__ = ["Checked", "Clock", "check", "findings_payload", "list_row"]
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The day to check against (None: today), the regime and the calendar: the server's settings."""
+
+    today: dt.date | None = None
+    regime: Regime = field(default_factory=lambda: load_regimes()[DEFAULT_REGIME])
+    calendar: WorkCalendar = field(default_factory=load_calendar)
+
+    @property
+    def day(self) -> dt.date:
+        return self.today or dt.date.today()
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A case read and checked, or the findings that stopped it being read."""
+
+    path: Path
+    resolved: Resolved | None
+    report: Report | None
+    failure: tuple[Finding, ...] = ()
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self.report.findings if self.report is not None else self.failure
+
+
+def check(path: Path, clock: Clock) -> Checked:
+    """Read, resolve and validate the case file at ``path``; never raises for a bad case."""
+    try:
+        resolved = resolve_file(path)
+        return Checked(path, resolved, validate(resolved, today=clock.day, calendar=clock.calendar))
+    except CaseError as exc:
+        return Checked(path, None, None, exc.findings)
+    except PaperworkError as exc:
+        finding = Finding("CASE_UNREADABLE", "error", str(exc), source=str(path))
+        return Checked(path, None, None, (finding,))
+
+
+def findings_payload(checked: Checked) -> dict[str, object]:
+    """``validate --format json``: ``{ok, findings}``."""
+    if checked.report is not None:
+        return checked.report.to_dict()
+    return {"ok": False, "findings": [f.to_dict() for f in checked.failure]}
+
+
+def list_row(case_id: str, case: CaseFolder, checked: Checked, clock: Clock) -> dict[str, object]:
+    """The case list's row: ``{case_id, customer, kind, ok, errors, warnings, overdue, …}``."""
+    findings = checked.findings
+    row: dict[str, object] = {
+        "case_id": case_id,
+        "folder": case.name,
+        "customer": None,
+        "kind": None,
+        "ok": checked.report.ok if checked.report is not None else False,
+        "errors": sum(1 for f in findings if f.severity == "error"),
+        "warnings": sum(1 for f in findings if f.severity == "warning"),
+        "overdue": 0,
+        "overdue_steps": [],
+        "next_step": None,
+    }
+    if checked.resolved is not None:
+        c = checked.resolved.case
+        row.update(customer=c.customer.name, kind=str(c.kind))
+        line = timeline(checked.resolved, clock.regime, clock.calendar, clock.day)
+        upcoming = next_step(checked.resolved)
+        late = [s.step for s in line.overdue]
+        row.update(overdue=len(late), overdue_steps=late, next_step=upcoming.name if upcoming else None)
+    return row
+
+
+def dates_of(checked: Checked) -> dict[str, object]:
+    """``dates --format json`` (the case must have been read)."""
+    assert checked.resolved is not None
+    return dates_payload(checked.resolved)
+
+
+def status_of(checked: Checked, clock: Clock) -> dict[str, object]:
+    """``status --format json`` (the case must have been read)."""
+    assert checked.resolved is not None
+    return status_payload(checked.resolved, clock.regime, clock.calendar, clock.day)

@@ -1,0 +1,210 @@
+"""The clerk's pages: server-rendered Chinese HTML (Jinja2), a small script, no CDN.
+
+The case page edits the case through the API (each change is saved with If-Match)
+and swaps in the panels (findings, dates, next step, timeline) that this module
+renders, so the page and the API never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from paperwork.case.model import KINDS
+from paperwork.rules.checklist import STATUS_NAMES, next_step
+from paperwork.rules.derived import derived_dates
+from paperwork.rules.timeline import timeline
+from paperwork.serve.casefile import read_case
+from paperwork.serve.overview import Checked, check, list_row
+from paperwork.serve.security import COOKIE
+from paperwork.serve.state import Refused, Server, refused
+from paperwork.serve.workspace import CaseFolder
+
+__all__ = ["error_page", "login_page", "router"]
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+SEVERITY = {"error": "错误", "warning": "警告"}
+
+
+def _server(request: Request) -> Server:
+    server: Server = request.app.state.server
+    return server
+
+
+def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("title", "paperwork")
+    return templates.TemplateResponse(
+        request, name, {"severity": SEVERITY, **context}, status_code=status_code
+    )
+
+
+def login_page(request: Request, status_code: int = 200, failed: bool = False) -> HTMLResponse:
+    return _page(request, "login.html", status_code, title="登录", failed=failed, next=request.url.path)
+
+
+def error_page(request: Request, exc: Refused) -> HTMLResponse:
+    return _page(request, "error.html", exc.status, title="出错了", findings=exc.findings)
+
+
+@router.get("/login")
+def login_form(request: Request) -> HTMLResponse:
+    return login_page(request)
+
+
+@router.post("/login")
+def login(request: Request, token: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
+    access = _server(request).access
+    if not access.login_ok(token):
+        return login_page(request, 401, failed=True)
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    answer = RedirectResponse(target, status_code=303)
+    answer.set_cookie(COOKIE, access.session(), httponly=True, samesite="strict", max_age=30 * 86400)
+    return answer
+
+
+@router.get("/")
+def case_list(request: Request) -> HTMLResponse:
+    server = _server(request)
+    rows = [
+        list_row(server.workspace.case_id(c), c, check(c.case_file, server.clock), server.clock)
+        for c in server.workspace.cases()
+    ]
+    return _page(request, "list.html", title="案卷列表", rows=rows, workspace=server.workspace.root)
+
+
+@router.get("/cases/new")
+def new_case_form(request: Request) -> HTMLResponse:
+    return _page(request, "new.html", title="新建案卷", kinds=KINDS, values={}, findings=())
+
+
+@router.post("/cases/new")
+def new_case(
+    request: Request,
+    case_id: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "",
+    application_date: Annotated[str, Form()] = "",
+    customer: Annotated[str, Form()] = "",
+) -> Response:
+    from paperwork.serve.api import new_case as create
+
+    body = {
+        "case_id": case_id,
+        "kind": kind,
+        "application_date": application_date,
+        "customer": {"name": customer},
+    }
+    try:
+        create(request, body)
+    except Refused as exc:
+        values = {
+            "case_id": case_id,
+            "kind": kind,
+            "application_date": application_date,
+            "customer": customer,
+        }
+        return _page(
+            request,
+            "new.html",
+            exc.status,
+            title="新建案卷",
+            kinds=KINDS,
+            values=values,
+            findings=exc.findings,
+        )
+    return RedirectResponse(f"/cases/{case_id.strip()}", status_code=303)
+
+
+def _case(request: Request, case_id: str) -> CaseFolder:
+    case = _server(request).workspace.case(case_id)
+    if case is None:
+        raise refused(404, "CASE_UNREADABLE", f"工作区里没有案卷 {case_id}")
+    return case
+
+
+def _panels(server: Server, checked: Checked) -> dict[str, Any]:
+    """What the panels beside the papers show: findings, derived dates, next step, timeline."""
+    context: dict[str, Any] = {"findings": checked.findings, "dates": (), "upcoming": None, "line": None}
+    if checked.resolved is not None:
+        clock = server.clock
+        line = timeline(checked.resolved, clock.regime, clock.calendar, clock.day)
+        starts = [s.start for s in line.steps if s.start]
+        ends = [s.end or clock.day for s in line.steps if s.start]
+        span = (min(starts), max(ends)) if starts else None
+        context.update(
+            dates=derived_dates(checked.resolved),
+            upcoming=next_step(checked.resolved),
+            line=line,
+            span=span,
+            days=((span[1] - span[0]).days or 1) if span else 1,
+            status_names=STATUS_NAMES,
+        )
+    return context
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, case_id: str) -> HTMLResponse:
+    server = _server(request)
+    case = _case(request, case_id)
+    checked = check(case.case_file, server.clock)
+    bureau = checked.resolved.bureau if checked.resolved is not None else None
+    if bureau is None:
+        from paperwork.rules.bureau import load_bureau
+
+        bureau = load_bureau()
+    try:
+        data, tag = read_case(case.case_file)
+    except Refused:
+        raise
+    except Exception:  # a file a person is editing by hand: the page shows why, with the line
+        data, tag = None, ""
+    built = [
+        {"name": n, "pages": _pages(p)}
+        for n in ("大本资料.pdf", "小本资料.pdf", "卷内目录.xlsx")
+        if (p := case.out / n).is_file()
+    ]
+    return _page(
+        request,
+        "case.html",
+        title=f"{case_id} 案卷",
+        case_id=case_id,
+        data=data,
+        data_json=json.dumps({"case": data, "etag": tag}, ensure_ascii=False).replace("</", "<\\/"),
+        titles=[f.title for f in bureau.forms],
+        built=built,
+        **_panels(server, checked),
+    )
+
+
+def _pages(path: Path) -> int:
+    if path.suffix != ".pdf":
+        return 0
+    from pypdf import PdfReader
+
+    try:
+        return len(PdfReader(str(path)).pages)
+    except Exception:
+        return 0
+
+
+@router.get("/cases/{case_id}/panels")
+def case_panels(request: Request, case_id: str) -> HTMLResponse:
+    """The findings, dates, next step and timeline of the case as it is on disk now."""
+    server = _server(request)
+    checked = check(_case(request, case_id).case_file, server.clock)
+    return _page(request, "panels.html", **_panels(server, checked))
+
+
+@router.get("/ledger")
+def ledger_page(request: Request) -> HTMLResponse:
+    server = _server(request)
+    rows = [
+        list_row(server.workspace.case_id(c), c, check(c.case_file, server.clock), server.clock)
+        for c in server.workspace.cases()
+    ]
+    return _page(request, "ledger.html", title="台账", rows=rows, today=server.clock.day)

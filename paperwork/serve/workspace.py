@@ -1,0 +1,232 @@
+"""The workspace: a folder of case folders, each with its ``case.yaml`` and its scans.
+
+Names that come from a request (a case id, a file name) are checked before they
+touch the disk: no separators, no ``..``, nothing hidden, nothing that resolves
+outside the workspace (a symlink out included) — :class:`OutsideWorkspace` otherwise.
+Uploads are judged by content, kept under the case's ``scans/`` and never written
+over another file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from paperwork.case.collection import CASE_FILE
+from paperwork.case.yamlfile import parse_yaml
+from paperwork.errors import PaperworkError
+
+__all__ = [
+    "BUILD_FOLDER",
+    "MAX_UPLOAD",
+    "SCANS_FOLDER",
+    "BadUpload",
+    "CaseFolder",
+    "OutsideWorkspace",
+    "Workspace",
+    "upload_kind",
+]
+
+BUILD_FOLDER = "装订"  # where a case's binders are built, inside its folder
+SCANS_FOLDER = "scans"
+MAX_UPLOAD = 50 * 1024 * 1024  # a 100-page 300-dpi colour scan is about this
+_NAME = re.compile(r"[^\x00-\x1f\x7f/\\:*?\"<>|]{1,120}")
+_UPLOAD_SUFFIX = {"pdf": ".pdf", "jpeg": ".jpg", "png": ".png", "docx": ".docx", "doc": ".doc"}
+
+
+class OutsideWorkspace(PaperworkError):
+    """A case id or file name that is not a plain name inside the workspace."""
+
+
+class BadUpload(PaperworkError):
+    """An upload that is too big, empty, or not a PDF, JPG, PNG, DOCX or DOC by its content."""
+
+
+def plain_name(name: str, what: str) -> str:
+    """``name`` if it is one plain path component; OutsideWorkspace saying why otherwise."""
+    name = unicodedata.normalize("NFC", name)
+    if (
+        not _NAME.fullmatch(name)
+        or name in {".", ".."}
+        or name.startswith((".", " "))
+        or name.endswith((" ", "."))
+    ):
+        raise OutsideWorkspace(
+            f'{what}“{name[:60]}”不能用：只能是一个普通的名字（不含 / \\ : * ? " < > |，不以点开头，不是 ..）'
+        )
+    return name
+
+
+def upload_kind(head: bytes) -> str | None:
+    """pdf / jpeg / png / docx / doc by the first bytes, or None (then the upload is refused)."""
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "doc"
+    if head.startswith(b"PK\x03\x04"):
+        return "docx"  # confirmed to be a Word document (word/document.xml) once whole
+    return None
+
+
+@dataclass(frozen=True)
+class CaseFolder:
+    """One case's folder in the workspace."""
+
+    name: str
+    folder: Path
+
+    @property
+    def case_file(self) -> Path:
+        return self.folder / CASE_FILE
+
+    @property
+    def out(self) -> Path:
+        return self.folder / BUILD_FOLDER
+
+
+class Workspace:
+    """The folder the server serves; every path it hands out is inside it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._ids: dict[Path, tuple[int, str]] = {}
+
+    def inside(self, path: Path) -> Path:
+        """``path`` resolved (symlinks followed); OutsideWorkspace if that leaves the workspace."""
+        real = path.resolve()
+        if real != self.root and self.root not in real.parents:
+            raise OutsideWorkspace(f"{path.name} 指向工作区之外，不能使用")
+        return real
+
+    def cases(self) -> list[CaseFolder]:
+        """Every folder directly inside the workspace that holds a case file, by name."""
+        found = []
+        for child in sorted(self.root.iterdir(), key=lambda p: p.name):
+            if child.name.startswith(".") or not (child / CASE_FILE).is_file():
+                continue
+            with contextlib.suppress(OutsideWorkspace):
+                self.inside(child / CASE_FILE)
+                found.append(CaseFolder(child.name, child))
+        return found
+
+    def case(self, case_id: str) -> CaseFolder | None:
+        """The case whose file says ``case_id: …``, else the folder of that name (None: neither)."""
+        name = plain_name(case_id, "案卷编号")
+        for case in self.cases():
+            if self.case_id(case) == name:
+                return case
+        folder = self.root / name
+        if not (folder / CASE_FILE).is_file():
+            return None
+        self.inside(folder / CASE_FILE)
+        return CaseFolder(name, folder)
+
+    def case_id(self, case: CaseFolder) -> str:
+        """The ``case_id`` its file gives (read again only when the file changed), else the folder's name."""
+        path = case.case_file
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            return case.name
+        known = self._ids.get(path)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        found = case.name
+        with contextlib.suppress(PaperworkError, OSError, UnicodeDecodeError):
+            data = parse_yaml(path.read_text(encoding="utf-8-sig"), str(path)).data
+            value = data.get("case_id") if isinstance(data, dict) else None
+            if isinstance(value, str) and _NAME.fullmatch(value) and value not in {".", ".."}:
+                found = value
+        self._ids[path] = (stamp, found)
+        return found
+
+    def new_case_folder(self, case_id: str) -> CaseFolder:
+        name = plain_name(case_id, "案卷编号")
+        return CaseFolder(name, self.root / name)
+
+    def output(self, case: CaseFolder, name: str) -> Path | None:
+        """A built file of the case (大本资料.pdf …) if it exists."""
+        path = case.out / plain_name(name, "文件名")
+        if not path.is_file():
+            return None
+        self.inside(path)
+        return path
+
+    def store_upload(self, case: CaseFolder, filename: str, stream: BinaryIO, limit: int = MAX_UPLOAD) -> str:
+        """Save an upload under the case's scans/; return its path relative to the case folder.
+
+        The same content uploaded again gives the file already there; another file of the
+        same name gets a new name (名称-2.pdf), never written over.
+        """
+        scans = case.folder / SCANS_FOLDER
+        scans.mkdir(exist_ok=True)
+        self.inside(scans)
+        fd, tmp_name = tempfile.mkstemp(prefix=".upload-", dir=scans)
+        tmp = Path(tmp_name)
+        try:
+            size, sha, head = 0, hashlib.sha256(), b""
+            with os.fdopen(fd, "wb") as fh:
+                while chunk := stream.read(1 << 20):
+                    size += len(chunk)
+                    if size > limit:
+                        raise BadUpload(f"文件 {filename} 超过 {limit // (1024 * 1024)} MB，请压缩或分开上传")
+                    head = head or chunk[:16]
+                    sha.update(chunk)
+                    fh.write(chunk)
+            kind = upload_kind(head)
+            if size == 0:
+                raise BadUpload(f"文件 {filename} 是空的")
+            if kind == "docx" and not _is_word(tmp):
+                kind = None
+            if kind is None:
+                why = "不是 PDF、JPG、PNG、DOCX 或 DOC（按文件内容判断）；请上传扫描件或 Word 文件"
+                raise BadUpload(f"文件 {filename} {why}")
+            target = self._free_name(scans, filename, _UPLOAD_SUFFIX[kind], sha.hexdigest())
+            if target.exists():  # the very same file, uploaded before
+                tmp.unlink()
+            else:
+                os.replace(tmp, target)
+            return f"{SCANS_FOLDER}/{target.name}"
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+
+    def _free_name(self, scans: Path, filename: str, suffix: str, sha: str) -> Path:
+        stem = Path(filename.replace("\\", "/").split("/")[-1]).stem.strip() or "scan"
+        stem = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|]", "_", stem).lstrip(".")[:80] or "scan"
+        for n in range(1, 1000):
+            target = scans / (f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}")
+            if not target.exists():
+                return target
+            if target.is_file() and not target.is_symlink() and _sha(target) == sha:
+                return target
+        raise BadUpload(f"scans 文件夹里名为 {stem} 的文件太多")
+
+
+def _sha(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _is_word(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as z:
+            return "word/document.xml" in z.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
