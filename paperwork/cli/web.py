@@ -19,9 +19,18 @@ from paperwork.cli.common import _guard, cli, style
     envvar="PAPERWORK_TOKEN",
     help="口令（也可用环境变量 PAPERWORK_TOKEN）：浏览器在登录页输入，脚本用 Authorization: Bearer。",
 )
+@click.option(
+    "--max-upload",
+    default=50,
+    show_default=True,
+    type=click.IntRange(1, 2000),
+    help="上传文件的大小上限（MB）。",
+)
 @click.option("--no-cache", is_flag=True, help="不用转换缓存：每次装订都重新填写、转换全部表单。")
 @_guard
-def serve_cmd(workspace: str, host: str, port: int, token: str | None, no_cache: bool) -> None:
+def serve_cmd(
+    workspace: str, host: str, port: int, token: str | None, max_upload: int, no_cache: bool
+) -> None:
     """网页服务：客服用浏览器管理案卷（工作区 = 一个文件夹，每个案卷一个子文件夹），脚本用 HTTP API。"""
     from paperwork.serve.app import make_server, serve
     from paperwork.serve.security import is_loopback
@@ -32,7 +41,9 @@ def serve_cmd(workspace: str, host: str, port: int, token: str | None, no_cache:
             f"--host {host} 会让其他电脑访问这台服务器，必须同时设口令："
             "--token 口令 或环境变量 PAPERWORK_TOKEN"
         )
-    server = make_server(Path(workspace), token=token, cache=not no_cache)
+    server = make_server(
+        Path(workspace), token=token, cache=not no_cache, max_upload=max_upload * 1024 * 1024
+    )
     office = getattr(server.converter, "mode", "cold")
     click.echo(f"工作区：{os.path.abspath(workspace)}（{len(server.workspace.cases())} 个案卷）")
     if office == "cold":

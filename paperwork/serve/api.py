@@ -24,7 +24,7 @@ from paperwork.serve.builds import preview
 from paperwork.serve.casefile import StaleWrite, create_case, read_case, write_case
 from paperwork.serve.overview import check, dates_of, findings_payload, list_row, status_of
 from paperwork.serve.state import Server, refused
-from paperwork.serve.workspace import MAX_UPLOAD, BadUpload, CaseFolder
+from paperwork.serve.workspace import BadUpload, CaseFolder
 
 __all__ = ["router"]
 
@@ -163,7 +163,8 @@ def upload(request: Request, case_id: str, file: Annotated[UploadFile, File()]) 
     """A scan or Word file → ``{file}``: the path to write in a paper's ``file:``."""
     case = _case(request, case_id)
     try:
-        stored = _server(request).workspace.store_upload(case, file.filename or "scan", file.file, MAX_UPLOAD)
+        server = _server(request)
+        stored = server.workspace.store_upload(case, file.filename or "scan", file.file, server.max_upload)
     except BadUpload as exc:
         code = 413 if "超过" in str(exc) else 415
         raise refused(code, "UPLOAD_REFUSED", str(exc), "file") from None

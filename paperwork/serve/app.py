@@ -14,8 +14,10 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from paperwork._version import __version__
 from paperwork.binder.cache import default_cache_dir
@@ -29,7 +31,7 @@ from paperwork.serve.builds import Builder
 from paperwork.serve.overview import Clock
 from paperwork.serve.security import COOKIE, Access
 from paperwork.serve.state import Refused, Server
-from paperwork.serve.workspace import OutsideWorkspace, Workspace
+from paperwork.serve.workspace import MAX_UPLOAD, OutsideWorkspace, Workspace
 
 __all__ = ["create_app", "make_server", "serve"]
 
@@ -44,13 +46,14 @@ def make_server(
     converter: Converter | None = None,
     clock: Clock | None = None,
     cache: Path | bool | None = True,
+    max_upload: int = MAX_UPLOAD,
 ) -> Server:
     """The state of a server for ``workspace``; ``converter`` defaults to a :class:`WarmOffice`."""
     clock = clock or Clock()
     converter = converter if converter is not None else WarmOffice()
     cache_dir = default_cache_dir() if cache is True else (cache or None)
     builder = Builder(converter, clock, cache_dir)
-    return Server(Workspace(workspace), clock, builder, Access(token), converter)
+    return Server(Workspace(workspace), clock, builder, Access(token), converter, max_upload)
 
 
 def _wants_html(request: Request) -> bool:
@@ -74,11 +77,25 @@ def create_app(server: Server) -> FastAPI:
         version=__version__,
         description="高压业扩报装资料：案卷、检查、日期、装订。与命令行的 JSON 输出相同的约定。",
         lifespan=lifespan,
+        docs_url=None,  # served below from the installed Swagger UI: no CDN
+        redoc_url=None,
     )
+    app.openapi_version = "3.0.3"  # what the bundled Swagger UI 4 reads
     app.state.server = server
     app.include_router(router)
     app.include_router(pages.router)
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="paperwork API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.png",
+        )
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

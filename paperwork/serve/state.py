@@ -11,7 +11,7 @@ from paperwork.finding import Finding
 from paperwork.serve.builds import Builder
 from paperwork.serve.overview import Clock
 from paperwork.serve.security import Access
-from paperwork.serve.workspace import Workspace
+from paperwork.serve.workspace import MAX_UPLOAD, Workspace
 
 __all__ = ["Refused", "Server", "refused"]
 
@@ -25,6 +25,7 @@ class Server:
     builder: Builder
     access: Access
     converter: Converter
+    max_upload: int = MAX_UPLOAD
 
 
 class Refused(PaperworkError):

@@ -117,7 +117,7 @@ async function refreshPanels() {
 
 function markFindings() {
   document.querySelectorAll("#papers input.bad").forEach(i => { i.classList.remove("bad", "warn"); i.removeAttribute("title"); });
-  document.querySelectorAll("#findings li[data-path]").forEach(li => {
+  document.querySelectorAll("#findings li[data-path]:not([data-code=PAPER_MISSING])").forEach(li => {
     const m = /^documents\[(\d+)\](?:\.(\w+))?/.exec(li.dataset.path);
     if (!m) return;
     const row = document.querySelector(`#papers tr[data-index="${m[1]}"]`);

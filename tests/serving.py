@@ -1,0 +1,74 @@
+"""A real ``paperwork serve`` for the tests: a subprocess on a free loopback port, a workspace of copies."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import DEMO, ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def workspace(folder: Path) -> Path:
+    """A workspace with the demo case (and its scans) and the in-progress case, as copies."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(DEMO.parent, folder / "demo")
+    shutil.copytree(ROOT / "fixtures" / "in-progress", folder / "in-progress")
+    return folder
+
+
+@dataclass
+class Running:
+    url: str
+    process: subprocess.Popen[str]
+    log: Path
+
+    def client(self, **kwargs: object) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=120, **kwargs)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def running(ws: Path, *extra: str, env: dict[str, str] | None = None) -> Iterator[Running]:
+    """``paperwork serve ws`` until the block ends; its output goes to a log beside the workspace."""
+    port = free_port()
+    log = ws.parent / f"serve-{port}.log"
+    full_env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-m", "paperwork", "serve", str(ws), "--port", str(port), *extra]
+    with log.open("w") as out:
+        process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=full_env, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"paperwork serve ended: {log.read_text(encoding='utf-8')}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(url + "/static/style.css", timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"paperwork serve did not answer: {log.read_text(encoding='utf-8')}")
+            time.sleep(0.2)
+        yield Running(url, process, log)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
