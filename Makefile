@@ -26,10 +26,17 @@ demo: setup
 	$(PY) -m paperwork dates fixtures/demo/case.yaml
 	$(PY) -m paperwork build-binder fixtures/demo/case.yaml -o $(OUT)
 
+# The clerks' web pages on a copy of the fixtures' cases (made once; the fixtures stay as the tests expect).
+WORKSPACE ?= out/workspace
+serve: setup
+	test -d $(WORKSPACE) || (mkdir -p $(WORKSPACE) && cp -r fixtures/demo fixtures/in-progress fixtures/expansion $(WORKSPACE)/)
+	$(PY) -m paperwork serve $(WORKSPACE) --port 8000
+
 bench: setup
 	$(PY) bench/scale_bench.py
 	$(PY) bench/convert_bench.py
 	$(PY) bench/validate_bench.py
+	$(PY) bench/serve_bench.py
 
 lint: python
 	$(PY) -m ruff check paperwork tests fixtures bench templates setup.py

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Install the system packages paperwork needs on Debian/Ubuntu:
 # LibreOffice (headless Writer) to convert forms, Noto CJK fonts, poppler-utils and qpdf for checks,
-# make, and python3-venv for the project virtual environment.
+# make, python3-venv for the project virtual environment; for `paperwork serve`: python3-uno (the warm
+# LibreOffice is driven over UNO by Debian's python3) and chromium (the browser tests, driven by Playwright).
 set -euo pipefail
 packages=(libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-uming fonts-arphic-ukai fonts-wqy-microhei
-          fonts-liberation2 fonts-crosextra-carlito poppler-utils qpdf make python3-venv)
+          fonts-liberation2 fonts-crosextra-carlito poppler-utils qpdf make python3-venv python3-uno chromium)
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 fc-list :lang=zh 2>/dev/null | grep -qi "noto" || need+=(fonts-noto-cjk)
@@ -21,6 +22,8 @@ command -v make >/dev/null 2>&1 || need+=(make)
 command -v "${PYTHON:-python3}" >/dev/null 2>&1 || need+=(python3)
 # a project virtual environment (.venv): Debian keeps venv and ensurepip in their own package
 "${PYTHON:-python3}" -c "import ensurepip, venv" >/dev/null 2>&1 || need+=(python3-venv)
+/usr/bin/python3 -c "import uno" >/dev/null 2>&1 || need+=(python3-uno)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: all present (${packages[*]})"
   exit 0

@@ -35,15 +35,22 @@ def api(server: Running) -> Iterator[httpx.Client]:
 
 
 def _cli_json(*args: str) -> object:
-    done = subprocess.run([sys.executable, "-m", "paperwork", *args, "--format", "json"], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "paperwork", *args, "--format", "json"], capture_output=True, text=True
+    )
     return json.loads(done.stdout)
 
 
 def test_case_list_rows(api: httpx.Client) -> None:
     rows = {r["case_id"]: r for r in api.get("/api/cases").json()}
-    assert REQUIRED_ROW <= set(rows["GY-2023-017"])
+    assert set(rows["GY-2023-017"]) >= REQUIRED_ROW
     demo = rows["GY-2023-017"]
-    assert (demo["customer"], demo["kind"], demo["ok"], demo["errors"]) == ("宏达精密机械有限公司", "新装", True, 0)
+    assert (demo["customer"], demo["kind"], demo["ok"], demo["errors"]) == (
+        "宏达精密机械有限公司",
+        "新装",
+        True,
+        0,
+    )
     late = rows["GY-2026-088"]
     assert late["ok"] is False and late["errors"] > 0 and late["overdue"] == len(late["overdue_steps"]) >= 1
 
@@ -56,7 +63,12 @@ def test_findings_dates_status_are_the_clis_json(api: httpx.Client, server: Runn
 
 
 def test_create_case_then_read_it(api: httpx.Client) -> None:
-    body = {"case_id": "GY-2031-001", "kind": "增容", "application_date": "2031年3月2日", "customer": {"name": "测试客户"}}
+    body = {
+        "case_id": "GY-2031-001",
+        "kind": "增容",
+        "application_date": "2031年3月2日",
+        "customer": {"name": "测试客户"},
+    }
     made = api.post("/api/cases", json=body)
     assert made.status_code == 201, made.text
     assert made.json()["case_id"] == "GY-2031-001" and made.json()["kind"] == "增容"
@@ -69,7 +81,10 @@ def test_create_case_then_read_it(api: httpx.Client) -> None:
 
 
 def test_new_case_refused_with_chinese_findings(api: httpx.Client) -> None:
-    bad = api.post("/api/cases", json={"case_id": "X-1", "kind": "改造", "application_date": "2023-02-30", "customer": {}})
+    bad = api.post(
+        "/api/cases",
+        json={"case_id": "X-1", "kind": "改造", "application_date": "2023-02-30", "customer": {}},
+    )
     assert bad.status_code == 422
     found = {f["path"]: f for f in bad.json()["findings"]}
     assert set(found) == {"kind", "application_date", "customer.name"}
@@ -114,7 +129,9 @@ def test_put_reports_findings_of_the_new_content(api: httpx.Client) -> None:
     answer = api.put("/api/cases/GY-2023-017", json=data, headers={"If-Match": got.headers["etag"]})
     assert answer.status_code == 200
     assert answer.json()["ok"] is False
-    assert any(f["code"] == "DATE_INVALID" and f["path"] == "documents[0].date" for f in answer.json()["findings"])
+    assert any(
+        f["code"] == "DATE_INVALID" and f["path"] == "documents[0].date" for f in answer.json()["findings"]
+    )
     data["documents"][0]["date"] = "2023-02-27"
     fixed = api.put("/api/cases/GY-2023-017", json=data, headers={"If-Match": answer.headers["etag"]})
     assert fixed.json()["ok"] is True
@@ -127,14 +144,19 @@ def test_upload_by_content(api: httpx.Client, server: Running) -> None:
     stored = server.log.parent / "ws" / "in-progress" / up.json()["file"]
     assert up.json()["file"] == "scans/申请 书.pdf" and stored.read_bytes() == pdf
     # the same file again: the same name; another file of that name: a new name, nothing overwritten
-    assert api.post("/api/cases/GY-2026-088/files", files={"file": ("申请 书.pdf", pdf)}).json()["file"] == up.json()["file"]
+    assert (
+        api.post("/api/cases/GY-2026-088/files", files={"file": ("申请 书.pdf", pdf)}).json()["file"]
+        == up.json()["file"]
+    )
     jpg = (DEMO.parent / "scans" / "营业执照复印件.jpg").read_bytes()
     other = api.post("/api/cases/GY-2026-088/files", files={"file": ("申请 书.pdf", jpg)})
     assert other.json()["file"] == "scans/申请 书.jpg"  # named by what it is
     assert stored.read_bytes() == pdf
     text = api.post("/api/cases/GY-2026-088/files", files={"file": ("scan.pdf", b"not a pdf at all")})
     assert text.status_code == 415 and text.json()["findings"][0]["code"] == "UPLOAD_REFUSED"
-    big = api.post("/api/cases/GY-2026-088/files", files={"file": ("big.pdf", b"%PDF-1.4\n" + b"0" * (2 << 20))})
+    big = api.post(
+        "/api/cases/GY-2026-088/files", files={"file": ("big.pdf", b"%PDF-1.4\n" + b"0" * (2 << 20))}
+    )
     assert big.status_code == 413 and "超过 1 MB" in big.json()["findings"][0]["message"]
     assert not any(p.name.startswith(".upload") for p in stored.parent.iterdir())
 
@@ -142,7 +164,9 @@ def test_upload_by_content(api: httpx.Client, server: Running) -> None:
 def test_names_cannot_leave_the_workspace(api: httpx.Client, server: Running, tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    (outside / "case.yaml").write_text((DEMO).read_text(encoding="utf-8").replace("GY-2023-017", "OUT-1"), encoding="utf-8")
+    (outside / "case.yaml").write_text(
+        (DEMO).read_text(encoding="utf-8").replace("GY-2023-017", "OUT-1"), encoding="utf-8"
+    )
     link = server.log.parent / "ws" / "escape"
     link.symlink_to(outside, target_is_directory=True)
     try:
@@ -152,7 +176,15 @@ def test_names_cannot_leave_the_workspace(api: httpx.Client, server: Running, tm
             assert api.get(f"/api/cases/{bad}/findings").status_code in (400, 404), bad
         assert api.get("/api/cases/GY-2023-017/files/..%2Fcase.yaml").status_code in (400, 404)
         assert api.get("/api/cases/GY-2023-017/files/case.yaml").status_code == 404
-        refused = api.post("/api/cases", json={"case_id": "../x", "kind": "新装", "application_date": "2023-01-01", "customer": {"name": "a"}})
+        refused = api.post(
+            "/api/cases",
+            json={
+                "case_id": "../x",
+                "kind": "新装",
+                "application_date": "2023-01-01",
+                "customer": {"name": "a"},
+            },
+        )
         assert refused.status_code == 400 and refused.json()["findings"][0]["code"] == "REQUEST_INVALID"
     finally:
         link.unlink()
@@ -199,8 +231,15 @@ def test_build_download_and_ledger(api: httpx.Client) -> None:
 
 def test_openapi_and_docs_without_a_cdn(api: httpx.Client) -> None:
     schema = api.get("/openapi.json").json()
-    for path in ("/api/cases", "/api/cases/{case_id}", "/api/cases/{case_id}/findings", "/api/cases/{case_id}/build",
-                 "/api/cases/{case_id}/files", "/api/cases/{case_id}/files/{name}", "/api/ledger.xlsx"):
+    for path in (
+        "/api/cases",
+        "/api/cases/{case_id}",
+        "/api/cases/{case_id}/findings",
+        "/api/cases/{case_id}/build",
+        "/api/cases/{case_id}/files",
+        "/api/cases/{case_id}/files/{name}",
+        "/api/ledger.xlsx",
+    ):
         assert path in schema["paths"], path
     docs = api.get("/docs").text
     assert "/static/swagger/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
@@ -232,6 +271,10 @@ def test_token_guards_every_request(soffice: Path, tmp_path: Path) -> None:
 def test_other_hosts_need_a_token(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PAPERWORK_TOKEN"}
     done = subprocess.run(
-        [sys.executable, "-m", "paperwork", "serve", str(tmp_path), "--host", "0.0.0.0"], capture_output=True, text=True, env=env, timeout=60
+        [sys.executable, "-m", "paperwork", "serve", str(tmp_path), "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert done.returncode == 2 and "口令" in done.stderr and "Traceback" not in done.stderr

@@ -34,7 +34,9 @@ SCANS = DEMO.parent / "scans"
 
 
 def _chromium() -> str:
-    found = os.environ.get("PAPERWORK_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    found = (
+        os.environ.get("PAPERWORK_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
     if found:
         return found
     if os.environ.get("CI") == "true":
@@ -92,7 +94,9 @@ def test_clerk_creates_a_case_fixes_a_date_and_builds(browser: Any, site: Runnin
     page.get_by_role("button", name="＋ 添加资料").click()
     _fill_row(page, 0, title="用电申请书", date="2031-03-01")
     with page.expect_response(lambda r: r.url.endswith("/files") and r.status == 201):
-        page.locator('#papers tr[data-index="0"] input[type=file]').set_input_files(str(SCANS / "用电申请书.pdf"))
+        page.locator('#papers tr[data-index="0"] input[type=file]').set_input_files(
+            str(SCANS / "用电申请书.pdf")
+        )
     page.wait_for_function(
         "document.querySelector('#papers tr[data-index=\"0\"] input[data-field=file]').value.startsWith('scans/')"
     )
@@ -104,7 +108,9 @@ def test_clerk_creates_a_case_fixes_a_date_and_builds(browser: Any, site: Runnin
     finding = page.locator('#findings li[data-code="DATE_BEFORE_APPLICATION"]')
     finding.wait_for()
     assert "documents[1]" in finding.inner_text()
-    assert "bad" in (page.locator('#papers tr[data-index="1"] input[data-field="date"]').get_attribute("class") or "")
+    assert "bad" in (
+        page.locator('#papers tr[data-index="1"] input[data-field="date"]').get_attribute("class") or ""
+    )
     page.screenshot(path=str(shots / "case-finding.png"), full_page=True)
 
     # she fixes the date: the finding goes away
@@ -117,7 +123,9 @@ def test_clerk_creates_a_case_fixes_a_date_and_builds(browser: Any, site: Runnin
 
     # a draft build, with progress, links and previews
     page.get_by_role("button", name=re.compile("装订草稿")).click()
-    page.wait_for_selector("#build-result a[href$='%E5%A4%A7%E6%9C%AC%E8%B5%84%E6%96%99.pdf']", timeout=120_000)
+    page.wait_for_selector(
+        "#build-result a[href$='%E5%A4%A7%E6%9C%AC%E8%B5%84%E6%96%99.pdf']", timeout=120_000
+    )
     assert "装订完成" in page.locator("#progress .message").inner_text()
     page.wait_for_selector("#build-result .previews img")
     page.screenshot(path=str(shots / "case-built.png"), full_page=True)

@@ -1,0 +1,51 @@
+"""Take the README's screenshots: a server on a copy of the fixtures, driven by Debian's chromium.
+
+Usage: python docs/make_screenshots.py   (writes docs/screenshots/*.png)
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.serving import running  # noqa: E402
+from tests.test_serve_browser import CHROMIUM_FLAGS  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = Path(tmp) / "ws"
+        for name in ("demo", "in-progress", "expansion"):
+            shutil.copytree(ROOT / "fixtures" / name, ws / name)
+        with running(ws) as srv, sync_playwright() as p:
+            httpx.post(srv.url + "/api/cases/GY-2023-017/build", timeout=300).raise_for_status()
+            browser = p.chromium.launch(
+                executable_path=shutil.which("chromium") or "chromium", args=CHROMIUM_FLAGS
+            )
+            page = browser.new_page(viewport={"width": 1360, "height": 860})
+            page.goto(srv.url + "/")
+            page.screenshot(path=str(OUT / "list.png"))
+            page.goto(srv.url + "/cases/GY-2026-088")
+            page.screenshot(path=str(OUT / "case.png"))
+            page.goto(srv.url + "/cases/GY-2023-017")
+            page.locator("#build").scroll_into_view_if_needed()
+            page.wait_for_function(
+                "[...document.querySelectorAll('.previews img')].every(i => i.complete && i.naturalWidth)"
+            )
+            page.locator("#build").screenshot(path=str(OUT / "built.png"))
+            browser.close()
+
+
+if __name__ == "__main__":
+    main()
