@@ -16,12 +16,12 @@ from fastapi import APIRouter, Body, File, Header, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.background import BackgroundTask
 
+from paperwork.case.casefile import StaleWrite, create_case, read_case, write_case
 from paperwork.case.dates import parse_date
 from paperwork.case.model import KINDS
 from paperwork.errors import PaperworkError
 from paperwork.finding import Finding
 from paperwork.serve.builds import preview
-from paperwork.serve.casefile import StaleWrite, create_case, read_case, write_case
 from paperwork.serve.overview import check, dates_of, findings_payload, list_row, status_of
 from paperwork.serve.state import Server, refused
 from paperwork.serve.workspace import BadUpload, CaseFolder

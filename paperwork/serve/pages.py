@@ -15,11 +15,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from paperwork.case.casefile import read_case
 from paperwork.case.model import KINDS
 from paperwork.rules.checklist import STATUS_NAMES, next_step
 from paperwork.rules.derived import derived_dates
 from paperwork.rules.timeline import timeline
-from paperwork.serve.casefile import read_case
 from paperwork.serve.overview import Checked, check, list_row
 from paperwork.serve.security import COOKIE
 from paperwork.serve.state import Refused, Server, refused

@@ -219,3 +219,37 @@ def create_case(path: Path, data: dict[str, object], comment: str) -> str:
     with open(path, "x", encoding="utf-8", newline="") as fh:  # "x": an existing file is an error
         fh.write(out.getvalue())
     return etag(out.getvalue().encode("utf-8"))
+
+
+def add_documents(
+    source: Path | None, target: Path, documents: list[tuple[dict[str, object], str]], header: str = ""
+) -> None:
+    """Append papers to the ``documents`` of the case file ``source`` (None: a new case from ``header``,
+    a YAML text) and write the result to ``target``, each paper with ``# comment`` at the end of its line.
+
+    Nothing already in the case changes: its comments, order and quoting stay. ``target`` is
+    written atomically; it is never a file other than ``source`` that exists already.
+    """
+    from ruamel.yaml.comments import CommentedSeq
+
+    if source is None and target.exists():
+        raise FileExistsError(target)
+    text = source.read_bytes().decode("utf-8-sig") if source is not None else header
+    if source is not None:
+        parse_yaml(text, str(source))
+    y = _yaml()
+    tree = y.load(text)
+    if tree is None or not hasattr(tree, "get"):
+        raise PaperworkError(f"{source or target} 不是案卷文件（应为 key: value 的映射）")
+    papers = tree.get("documents")
+    if not isinstance(papers, CommentedSeq):
+        papers = CommentedSeq()
+        tree["documents"] = papers
+    flow = True
+    for data, comment in documents:
+        papers.append(_fresh(data, flow))
+        if comment:
+            papers.yaml_add_eol_comment(f"# {comment}", len(papers) - 1)
+    out = io.StringIO()
+    y.dump(tree, out)
+    _atomic_write(target, out.getvalue())
