@@ -245,3 +245,52 @@ def test_added_to_a_case_nothing_changed_and_rules_checked(corpus: Corpus, tmp_p
     assert "{title: 受电工程中间检查结果通知单, date: 2023-04-01, number: 顺供中检〔2023〕3号, file: new/midcheck.pdf}" in after
     codes = {f["code"] for f in payload["written"]["findings"]}
     assert codes & {"ORDER_VIOLATED", "PAPER_DUPLICATE"} and result.exit_code == 1
+
+
+# -- the case page: an uploaded scan becomes a proposed row the clerk confirms ---------------
+
+
+def test_uploaded_scan_is_proposed_then_confirmed_on_the_page(corpus: Corpus, tmp_path: Path) -> None:
+    from tests.serving import running, workspace
+    from tests.test_serve_browser import CHROMIUM_FLAGS, _chromium
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but Playwright is missing")
+        pytest.skip("Playwright is missing")
+    ws = workspace(tmp_path / "ws")
+    scan = corpus.root / "notices" / "review-result-2.pdf"
+    with running(ws) as srv, srv.client() as api:
+        answer = api.post("/api/cases/GY-2026-088/proposals", files={"file": ("通知单.pdf", scan.read_bytes())})
+        assert answer.status_code == 201, answer.text
+        proposal = answer.json()["proposal"]
+        assert (proposal["title"], proposal["date"], proposal["number"]) == ("受电工程图纸审核结果通知单", "2023-05-17", "顺供审图〔2023〕52号")
+        assert answer.json()["file"] == "scans/通知单.pdf"
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(srv.url + "/cases/GY-2023-017")
+            rows = page.locator("#papers tbody tr[data-index]").count()
+            page.locator("#add-scan input").set_input_files(str(corpus.root / "notices" / "review-notice.pdf"))
+            proposed = page.locator("#papers tr.proposed")
+            proposed.wait_for(timeout=120_000)
+            assert proposed.locator("input[data-field=title]").input_value() == "审图通知单"
+            assert proposed.locator("input[data-field=date]").input_value() == "2023-05-19"
+            assert proposed.locator("input[data-field=number]").input_value() == ""  # the quoted 文号 is not its own
+            assert "待确认" not in (ws / "demo" / "case.yaml").read_text(encoding="utf-8")
+            text_before = (ws / "demo" / "case.yaml").read_text(encoding="utf-8")
+            assert "review-notice.pdf" not in text_before  # not saved until she confirms
+            saves = page.locator("#save-state").get_attribute("data-saves") or "0"
+            proposed.locator("input[data-field=date]").fill("2023-05-18")  # she corrects a field
+            proposed.locator("input[data-field=date]").dispatch_event("change")
+            page.wait_for_function(f"Number(document.getElementById('save-state').dataset.saves || 0) > {saves}")
+            assert "review-notice.pdf" not in (ws / "demo" / "case.yaml").read_text(encoding="utf-8")
+            page.get_by_role("button", name="确认").click()
+            page.locator("#papers tr.proposed").wait_for(state="detached")
+            page.wait_for_load_state("networkidle")
+            assert page.locator("#papers tbody tr[data-index]").count() == rows + 1
+            browser.close()
+        saved = (ws / "demo" / "case.yaml").read_text(encoding="utf-8")
+        assert "{title: 审图通知单, date: 2023-05-18, file: scans/review-notice.pdf}" in saved

@@ -66,11 +66,14 @@ def site(soffice: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ru
 
 
 def _fill_row(page: Any, row: int, **fields: str) -> None:
+    """Type into a row's boxes and wait until the page has saved (each change is one save)."""
+    saves = int(page.locator("#save-state").get_attribute("data-saves") or 0)
     for name, value in fields.items():
         box = page.locator(f'#papers tr[data-index="{row}"] input[data-field="{name}"]')
         box.fill(value)
         box.dispatch_event("change")
-    page.wait_for_function("document.getElementById('save-state').textContent.startsWith('已保存')")
+    done = saves + len(fields)
+    page.wait_for_function(f"Number(document.getElementById('save-state').dataset.saves || 0) >= {done}")
 
 
 def test_clerk_creates_a_case_fixes_a_date_and_builds(browser: Any, site: Running, tmp_path: Path) -> None:

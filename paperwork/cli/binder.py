@@ -231,6 +231,21 @@ def doctor_cmd() -> None:
         click.echo(f"matplotlib（可选，画时间线图）：{version('matplotlib')}")
     except PackageNotFoundError:
         click.echo("matplotlib（可选，画时间线图）：未安装；需要时 pip install 'hv-paperwork[chart]'")
+    try:
+        click.echo(f"rapidocr（可选，paperwork intake 识别扫描件）：{version('rapidocr')}")
+    except PackageNotFoundError:
+        click.echo(
+            "rapidocr（可选，paperwork intake 识别扫描件）：未安装；需要时 pip install 'hv-paperwork[ocr]'"
+        )
+    from paperwork.binder.office import uno_python
+
+    uno = uno_python()
+    click.echo(
+        f"paperwork serve 常驻 LibreOffice：用 {uno} 的 uno 模块"
+        if uno
+        else "paperwork serve 常驻 LibreOffice：找不到带 uno 的 Python"
+        "（Debian：apt install python3-uno），每次装订冷启动"
+    )
     if not ok:
         sys.exit(EXIT_CASE)
     click.echo(style("✓ 环境齐全。", fg="green"))

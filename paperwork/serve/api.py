@@ -171,6 +171,15 @@ def upload(request: Request, case_id: str, file: Annotated[UploadFile, File()]) 
     return {"file": stored}
 
 
+@router.post("/cases/{case_id}/proposals", status_code=201, summary="上传扫描件并自动识别（OCR）")
+def propose(request: Request, case_id: str, file: Annotated[UploadFile, File()]) -> dict[str, object]:
+    """Store the scan as ``files`` does, then read it: ``{file, proposal, message}``, where ``proposal``
+    is a paper as ``intake --format json`` gives it (title, date, number, round, application_date,
+    confidence, evidence) for the clerk to confirm, or None with the reason in ``message``."""
+    stored = upload(request, case_id, file)["file"]
+    return _server(request).proposer.propose(_case(request, case_id), stored)
+
+
 @router.post("/cases/{case_id}/build", summary="装订（?draft=true 为草稿）")
 def build(request: Request, case_id: str, draft: Annotated[bool, Query()] = False) -> JSONResponse:
     """``{ok, pages, seconds, files}``; 422 with the findings when the case has errors (not a draft)."""

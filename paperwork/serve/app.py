@@ -21,7 +21,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from paperwork._version import __version__
 from paperwork.binder.cache import default_cache_dir
-from paperwork.binder.libreoffice import Converter
+from paperwork.binder.libreoffice import Converter, user_cache_dir
 from paperwork.binder.office import WarmOffice
 from paperwork.errors import CaseError, PaperworkError
 from paperwork.finding import Finding
@@ -29,6 +29,7 @@ from paperwork.serve import pages
 from paperwork.serve.api import router
 from paperwork.serve.builds import Builder
 from paperwork.serve.overview import Clock
+from paperwork.serve.proposals import Proposer
 from paperwork.serve.security import COOKIE, Access
 from paperwork.serve.state import Refused, Server
 from paperwork.serve.workspace import MAX_UPLOAD, OutsideWorkspace, Workspace
@@ -53,7 +54,9 @@ def make_server(
     converter = converter if converter is not None else WarmOffice()
     cache_dir = default_cache_dir() if cache is True else (cache or None)
     builder = Builder(converter, clock, cache_dir)
-    return Server(Workspace(workspace), clock, builder, Access(token), converter, max_upload)
+    ocr_cache = None if cache is False or cache is None else user_cache_dir() / "ocr"
+    proposer = Proposer(ocr_cache)
+    return Server(Workspace(workspace), clock, builder, Access(token), converter, proposer, max_upload)
 
 
 def _wants_html(request: Request) -> bool:

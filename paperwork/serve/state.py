@@ -10,6 +10,7 @@ from paperwork.errors import PaperworkError
 from paperwork.finding import Finding
 from paperwork.serve.builds import Builder
 from paperwork.serve.overview import Clock
+from paperwork.serve.proposals import Proposer
 from paperwork.serve.security import Access
 from paperwork.serve.workspace import MAX_UPLOAD, Workspace
 
@@ -25,6 +26,7 @@ class Server:
     builder: Builder
     access: Access
     converter: Converter
+    proposer: Proposer
     max_upload: int = MAX_UPLOAD
 
 

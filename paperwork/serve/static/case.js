@@ -43,7 +43,7 @@ function renderTable() {
   const body = document.querySelector("#papers tbody");
   body.replaceChildren();
   papers().forEach((doc, i) => {
-    const row = el("tr", {"data-index": i});
+    const row = el("tr", {"data-index": i, class: doc._proposal ? "proposed" : ""});
     row.append(el("td", {}, String(i + 1)));
     for (const [field, type] of FIELDS) {
       const input = el("input", {type, name: field, "data-field": field, "aria-label": field});
@@ -60,17 +60,29 @@ function renderTable() {
       }
       row.append(cell);
     }
-    row.append(el("td", {}, el("button", {type: "button", class: "light remove", title: "删去这份资料", onclick: () => {
+    const actions = el("td", {});
+    if (doc._proposal) {
+      actions.append(el("button", {type: "button", class: "confirm", title: "已对照扫描件核对", onclick: () => {
+        delete doc._proposal; renderTable(); save();
+      }}, "确认"));
+    }
+    actions.append(el("button", {type: "button", class: "light remove", title: "删去这份资料", onclick: () => {
       if (confirm("删去第 " + (i + 1) + " 行“" + (doc.title || "") + "”？")) { papers().splice(i, 1); renderTable(); save(); }
-    }}, "删去")));
+    }}, "删去"));
+    row.append(actions);
     body.append(row);
+    if (doc._proposal) {
+      const note = el("tr", {class: "proposal-note"}, el("td", {}), el("td", {colspan: "7"},
+        `OCR 建议，置信度 ${doc._proposal.confidence.toFixed(2)}：${doc._proposal.evidence}。请对照扫描件核对，改正后点“确认”（确认后才保存）。`));
+      body.append(note);
+    }
   });
 }
 
 function body() {
-  // a row still without a title is not saved yet (it would only be a finding)
   const copy = JSON.parse(JSON.stringify(state.case));
-  copy.documents = papers().filter(d => d.title && String(d.title).trim());
+  // a row still without a title, or an OCR proposal not yet confirmed, is not saved yet
+  copy.documents = papers().filter(d => d.title && String(d.title).trim() && !d._proposal);
   return copy;
 }
 
@@ -99,7 +111,9 @@ function save() {
     }
     etag = answer.etag || response.headers.get("ETag") || etag;
     banner("");
-    document.getElementById("save-state").textContent = "已保存 " + new Date().toLocaleTimeString("zh-CN");
+    const saveState = document.getElementById("save-state");
+    saveState.textContent = "已保存 " + new Date().toLocaleTimeString("zh-CN");
+    saveState.dataset.saves = String(Number(saveState.dataset.saves || 0) + 1);
     await refreshPanels();
   }).catch(err => banner("无法连接服务器：" + escapeHtml(String(err)), "error"));
   return saving;
@@ -184,6 +198,36 @@ async function build(draft) {
   }
 }
 
+async function addScan(input) {
+  if (!input.files.length) return;
+  const status = document.getElementById("scan-state");
+  status.textContent = "正在识别扫描件…";
+  const form = new FormData();
+  form.append("file", input.files[0]);
+  const response = await fetch(api + "/proposals", {method: "POST", body: form});
+  const answer = await response.json().catch(() => ({}));
+  input.value = "";
+  if (!response.ok) {
+    status.textContent = "";
+    banner(escapeHtml((answer.findings || []).map(f => f.message).join("；") || "上传失败"), "error");
+    return;
+  }
+  const p = answer.proposal;
+  const doc = {title: ""};
+  if (p) {
+    for (const key of ["title", "round", "date", "application_date", "number"]) if (p[key] !== null && p[key] !== undefined) doc[key] = p[key];
+    const read = Object.entries(p.evidence || {}).filter(([, c]) => c.text).map(([k, c]) => `${k} ← “${c.text}”`).join("；");
+    doc._proposal = {confidence: p.confidence || 0, evidence: read};
+    status.textContent = "";
+  } else {
+    status.textContent = answer.message || "没有认出，请手工填写。";
+  }
+  doc.file = answer.file;
+  papers().push(doc);
+  renderTable();
+}
+
+document.querySelector("#add-scan input").addEventListener("change", e => addScan(e.target));
 document.getElementById("add-paper").addEventListener("click", () => {
   papers().push({title: ""});
   renderTable();

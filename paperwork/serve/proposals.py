@@ -1,0 +1,74 @@
+"""Scans uploaded on the case page, read by the intake: a proposed paper for the clerk to confirm.
+
+The OCR engine is made on first use and kept (its models load once); without the OCR
+extra the upload is still stored and the answer says what to install.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from pathlib import Path
+
+from paperwork.errors import PaperworkError
+from paperwork.intake.engine import Engine, OcrUnavailable, engine
+from paperwork.intake.papers import read_scans
+from paperwork.rules.resolution import resolve_file
+from paperwork.rules.titles import normalise_title
+from paperwork.serve.workspace import CaseFolder
+
+__all__ = ["Proposer"]
+
+
+class Proposer:
+    """Reads one uploaded scan of a case into a proposed paper (title, date, 文号, round)."""
+
+    def __init__(self, cache: Path | None) -> None:
+        self.cache = cache
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    def _ocr(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                self._engine = engine(self.cache)
+            return self._engine
+
+    def propose(self, case: CaseFolder, stored: str) -> dict[str, object]:
+        """``{file, proposal, message}``: the proposal is None when nothing was recognised."""
+        try:
+            ocr = self._ocr()
+        except OcrUnavailable as exc:
+            return {"file": stored, "proposal": None, "message": str(exc)}
+        resolved = None
+        with contextlib.suppress(PaperworkError):
+            resolved = resolve_file(case.case_file)
+        bureau = resolved.bureau if resolved is not None else None
+        if bureau is None:
+            from paperwork.rules.bureau import load_bureau
+
+            bureau = load_bureau()
+        result = read_scans([case.folder / stored], bureau, ocr, jobs=1)
+        if not result.documents:
+            reason = str(result.unmatched[0].get("reason", "")) if result.unmatched else "没有认出资料"
+            return {
+                "file": stored,
+                "proposal": None,
+                "message": f"没有认出这份扫描件是哪份资料（{reason}），请手工填写",
+            }
+        paper = result.documents[0]
+        proposal = paper.to_dict()
+        proposal["file"] = stored
+        if (
+            paper.reading.form is not None
+            and paper.reading.form.count == "per_round"
+            and resolved is not None
+        ):
+            day = paper.reading.date.value or "9999-12-31"
+            same = [
+                p
+                for p in resolved.papers
+                if not p.implicit and normalise_title(p.title) == normalise_title(paper.reading.form.title)
+            ]
+            proposal["round"] = 1 + sum(1 for p in same if p.date is not None and p.date.isoformat() < day)
+        return {"file": stored, "proposal": proposal, "message": ""}
