@@ -37,10 +37,11 @@ bench: setup
 	$(PY) bench/convert_bench.py
 	$(PY) bench/validate_bench.py
 	$(PY) bench/serve_bench.py
+	$(PY) bench/intake_bench.py
 
 lint: python
-	$(PY) -m ruff check paperwork tests fixtures bench templates setup.py
-	$(PY) -m ruff format --check paperwork tests fixtures bench templates setup.py
+	$(PY) -m ruff check paperwork tests fixtures bench templates docs setup.py
+	$(PY) -m ruff format --check paperwork tests fixtures bench templates docs setup.py
 	$(PY) -m mypy
 
 test: setup lint

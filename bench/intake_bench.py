@@ -30,7 +30,10 @@ def run(paths: list[Path], *args: str, env: dict[str, str]) -> tuple[dict[str, o
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "paperwork", "intake", *map(str, paths), "--format", "json", *args],
-        capture_output=True, text=True, env=env, check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
     )
     return json.loads(done.stdout), time.perf_counter() - started
 
@@ -54,7 +57,9 @@ def score(result: dict[str, object], expected: dict[str, Expected]) -> dict[str,
         if e.number is None and d["number"]:
             invented.append(f"{name}: {d['number']}")
         if (d["title"], d["date"], d["number"]) != (e.title, e.date, e.number):
-            misses.append(f"{name}: read {d['title']} {d['date']} {d['number']}; right {e.title} {e.date} {e.number}")
+            misses.append(
+                f"{name}: read {d['title']} {d['date']} {d['number']}; right {e.title} {e.date} {e.number}"
+            )
     n = len(expected)
     return {"papers": n, **{k: v / n for k, v in right.items()}, "invented": invented, "misses": misses}
 
@@ -71,27 +76,37 @@ def main(argv: list[str]) -> int:
                 expected[f"{seed}-{e.file}"] = e
                 (folder / e.file).rename(folder / f"{seed}-{e.file}")
             folders.append(folder)
-        for e in make_forms(root / "forms", ROOT / "tests" / "reference-forms", ROOT / "fixtures" / "demo" / "case.yaml"):
+        for e in make_forms(
+            root / "forms", ROOT / "tests" / "reference-forms", ROOT / "fixtures" / "demo" / "case.yaml"
+        ):
             expected[e.file] = e
         folders.append(root / "forms")
         loose = loose_pages(root / "loose")
         folders.append(root / "loose")
-        expected["scan001.jpg"] = Expected("scan001.jpg", loose[0][0], "2023-07-28", "SY-GYD-2023-0417", None, 2)
+        expected["scan001.jpg"] = Expected(
+            "scan001.jpg", loose[0][0], "2023-07-28", "SY-GYD-2023-0417", None, 2
+        )
         expected["scan003.jpg"] = Expected("scan003.jpg", loose[1][0], "2023-06-20", "顺供中检〔2023〕9号")
         env = {**os.environ, "XDG_CACHE_HOME": str(root / "cache")}
         print(f"{len(expected)} papers; rapidocr on {os.cpu_count()} cores")
         figures = {}
         for jobs in (1, 2):
             result, seconds = run(folders, "--no-cache", "--jobs", str(jobs), env=env)
-            pages = sum(int(d["pages"]) for d in result["documents"]) + sum(int(u.get("pages", 1)) for u in result["unmatched"])  # type: ignore[union-attr]
+            pages = sum(int(d["pages"]) for d in result["documents"]) + sum(
+                int(u.get("pages", 1)) for u in result["unmatched"]
+            )  # type: ignore[union-attr]
             figures[jobs] = seconds / pages
-            print(f"--jobs {jobs}, no cache: {seconds:.1f} s for {pages} pages = {seconds / pages:.2f} s/page")
+            print(
+                f"--jobs {jobs}, no cache: {seconds:.1f} s for {pages} pages = {seconds / pages:.2f} s/page"
+            )
         run(folders, "--jobs", "2", env=env)  # fill the cache
         result, seconds = run(folders, "--jobs", "2", env=env)
         print(f"from the cache: {seconds:.1f} s ({seconds / pages:.3f} s/page)")
         print(f"--jobs 2 vs --jobs 1: {figures[1] / figures[2]:.2f}x")
         s = score(result, expected)
-        print(f"titles right: {s['title']:.1%}, dates right: {s['date']:.1%}, 文号 right: {s['number']:.1%} of {s['papers']} papers")
+        print(
+            f"titles right: {s['title']:.1%}, dates right: {s['date']:.1%}, 文号 right: {s['number']:.1%} of {s['papers']} papers"
+        )
         print(f"文号 invented: {len(s['invented'])} {s['invented']}")
         for miss in s["misses"]:  # type: ignore[union-attr]
             print("  miss:", miss)

@@ -45,7 +45,9 @@ def _cn(day: str) -> str:
     return f"{y}年{m}月{d}日"
 
 
-def seal(img: Image.Image, centre: tuple[int, int], rng: random.Random, text: str = "供电服务专用章") -> Image.Image:
+def seal(
+    img: Image.Image, centre: tuple[int, int], rng: random.Random, text: str = "供电服务专用章"
+) -> Image.Image:
     """A round red seal (ring, star, arc text) stamped over ``centre``, half transparent as ink is."""
     layer = Image.new("RGBA", img.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
@@ -53,7 +55,13 @@ def seal(img: Image.Image, centre: tuple[int, int], rng: random.Random, text: st
     cx, cy = centre[0] + rng.randint(-15, 15), centre[1] + rng.randint(-10, 10)
     red = (210, 30, 35, 170)
     draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=red, width=7)
-    star = [(cx + 30 * math.cos(math.pi / 2 + k * 4 * math.pi / 5), cy - 30 * math.sin(math.pi / 2 + k * 4 * math.pi / 5)) for k in range(5)]
+    star = [
+        (
+            cx + 30 * math.cos(math.pi / 2 + k * 4 * math.pi / 5),
+            cy - 30 * math.sin(math.pi / 2 + k * 4 * math.pi / 5),
+        )
+        for k in range(5)
+    ]
     draw.polygon(star, fill=red)
     font = _font(24, bold=True)
     for k, ch in enumerate(text):
@@ -70,7 +78,9 @@ def scanned(img: Image.Image, rng: random.Random) -> bytes:
     img = img.convert("RGB")
     paper = Image.new("RGB", img.size, (236, 234, 228))
     img = Image.blend(img, paper, 0.12)
-    img = img.rotate(rng.uniform(-1.5, 1.5), resample=Image.Resampling.BICUBIC, expand=False, fillcolor=(236, 234, 228))
+    img = img.rotate(
+        rng.uniform(-1.5, 1.5), resample=Image.Resampling.BICUBIC, expand=False, fillcolor=(236, 234, 228)
+    )
     noise = Image.effect_noise(img.size, 18).convert("RGB")
     img = Image.blend(img, noise, 0.08).filter(ImageFilter.GaussianBlur(0.4))
     out = io.BytesIO()
@@ -101,7 +111,13 @@ def draw_notice(notice: Notice, rng: random.Random) -> Image.Image:
     img = Image.new("RGB", A4, "white")
     draw = ImageDraw.Draw(img)
     draw.text((A4[0] // 2, 110), "国网北京市电力公司顺义供电公司", font=_font(30), fill="black", anchor="mm")
-    draw.text((A4[0] // 2, 190), notice.traditional_title or notice.title, font=_font(46, bold=True), fill="black", anchor="mm")
+    draw.text(
+        (A4[0] // 2, 190),
+        notice.traditional_title or notice.title,
+        font=_font(46, bold=True),
+        fill="black",
+        anchor="mm",
+    )
     y = 270
     if notice.number:
         draw.text((A4[0] // 2, y), notice.number, font=_font(28), fill="black", anchor="mm")
@@ -123,7 +139,9 @@ def draw_notice(notice: Notice, rng: random.Random) -> Image.Image:
         draw.text((130, y), f"{notice.date_label}：{_cn(notice.date)}", font=body, fill="black")
         centre = (130 + 200 + 180, y + 18)
     else:
-        draw.text((A4[0] - 160, A4[1] - 430), "国网北京市电力公司顺义供电公司", font=body, fill="black", anchor="rm")
+        draw.text(
+            (A4[0] - 160, A4[1] - 430), "国网北京市电力公司顺义供电公司", font=body, fill="black", anchor="rm"
+        )
         draw.text((A4[0] - 160, A4[1] - 370), _cn(notice.date), font=body, fill="black", anchor="rm")
         centre = (A4[0] - 300, A4[1] - 380)
     for yy in range(y + 120, A4[1] - 520, 46):  # the rest of the page: ruled lines, as forms have
@@ -134,35 +152,133 @@ def draw_notice(notice: Notice, rng: random.Random) -> Image.Image:
 def notices() -> list[tuple[str, Notice]]:
     """Bureau papers of a 新装 case, with what makes reading them hard."""
     return [
-        ("reply-1", Notice("供电方案答复单", "2023-03-20", "顺供方案〔2023〕17号",
-                           ("经研究，现将贵户的供电方案答复如下：", "供电电压 10 千伏，容量 1600 千伏安。"),
-                           date_label="答复日期", application_date="2023-03-02")),
-        ("review-register-1", Notice("受电工程图纸审核登记表", "2023-04-20", None,
-                                     ("送审图纸：电气施工图一套。", "设计单位：北京京电电力设计院有限公司"),
-                                     date_label="登记日期", extra=(("受理日期", "2023-04-21"),))),
-        ("review-result-1", Notice("受电工程图纸审核结果通知单", "2023-04-28", "顺供审图〔2023〕41号",
-                                   ("根据顺供方案〔2023〕17号答复，贵户于2023年4月20日送审的", "受电工程图纸经审核，需修改后重新送审。"))),
-        ("review-register-2", Notice("受电工程图纸审核登记表", "2023-05-10", None,
-                                     ("送审图纸：修改后的电气施工图一套。",),
-                                     date_label="登记日期", extra=(("受理日期", "2023-05-11"),))),
-        ("review-result-2", Notice("受电工程图纸审核结果通知单", "2023-05-17", "顺供审图〔2023〕52号",
-                                   ("贵户于2023年5月10日送审的受电工程图纸，", "经审核符合要求，同意按图施工。"))),
-        ("midcheck-result", Notice("受电工程中间检查结果通知单", "2023-06-20", "顺供中检〔2023〕9号",
-                                   ("贵户受电工程中间检查合格，可继续施工。",))),
-        ("contract", Notice("供用电合同", "2023-07-28", None,
-                            ("合同编号：SY-GYD-2023-0417", "供电人：国网北京市电力公司顺义供电公司", "用电人：宏达精密机械有限公司"),
-                            date_label="签订日期")),
-        ("invoice", Notice("负控费发票", "2023-06-05", None,
-                           ("发票号码 No 04417783", "项目：负荷控制装置费"), date_label="开票日期")),
-        ("transformer", Notice("变压器合格证", "2023-04-12", None,
-                               ("型号：SCB13-1600/10", "江苏华鹏变压器有限公司"),
-                               date_label="出厂日期", extra=(("检验有效期至", "2025-04-12"),))),
-        ("acceptance", Notice("受电工程竣工验收单", "2023-08-10", None,
-                              ("贵户受电工程经竣工验收，合格。",), traditional_title="受電工程竣工驗收單")),
-        ("review-notice", Notice("审图通知单", "2023-05-19", None,
-                                 ("根据顺供审图〔2023〕52号通知，贵户受电工程图纸已审核完毕，", "请按审定的图纸施工。"))),
-        ("application", Notice("用电申请书", "2023-02-27", None,
-                               ("我单位因生产需要，申请新装用电，容量 1600 千伏安。", "联系人：李娜"), date_label="填表日期")),
+        (
+            "reply-1",
+            Notice(
+                "供电方案答复单",
+                "2023-03-20",
+                "顺供方案〔2023〕17号",
+                ("经研究，现将贵户的供电方案答复如下：", "供电电压 10 千伏，容量 1600 千伏安。"),
+                date_label="答复日期",
+                application_date="2023-03-02",
+            ),
+        ),
+        (
+            "review-register-1",
+            Notice(
+                "受电工程图纸审核登记表",
+                "2023-04-20",
+                None,
+                ("送审图纸：电气施工图一套。", "设计单位：北京京电电力设计院有限公司"),
+                date_label="登记日期",
+                extra=(("受理日期", "2023-04-21"),),
+            ),
+        ),
+        (
+            "review-result-1",
+            Notice(
+                "受电工程图纸审核结果通知单",
+                "2023-04-28",
+                "顺供审图〔2023〕41号",
+                (
+                    "根据顺供方案〔2023〕17号答复，贵户于2023年4月20日送审的",
+                    "受电工程图纸经审核，需修改后重新送审。",
+                ),
+            ),
+        ),
+        (
+            "review-register-2",
+            Notice(
+                "受电工程图纸审核登记表",
+                "2023-05-10",
+                None,
+                ("送审图纸：修改后的电气施工图一套。",),
+                date_label="登记日期",
+                extra=(("受理日期", "2023-05-11"),),
+            ),
+        ),
+        (
+            "review-result-2",
+            Notice(
+                "受电工程图纸审核结果通知单",
+                "2023-05-17",
+                "顺供审图〔2023〕52号",
+                ("贵户于2023年5月10日送审的受电工程图纸，", "经审核符合要求，同意按图施工。"),
+            ),
+        ),
+        (
+            "midcheck-result",
+            Notice(
+                "受电工程中间检查结果通知单",
+                "2023-06-20",
+                "顺供中检〔2023〕9号",
+                ("贵户受电工程中间检查合格，可继续施工。",),
+            ),
+        ),
+        (
+            "contract",
+            Notice(
+                "供用电合同",
+                "2023-07-28",
+                None,
+                (
+                    "合同编号：SY-GYD-2023-0417",
+                    "供电人：国网北京市电力公司顺义供电公司",
+                    "用电人：宏达精密机械有限公司",
+                ),
+                date_label="签订日期",
+            ),
+        ),
+        (
+            "invoice",
+            Notice(
+                "负控费发票",
+                "2023-06-05",
+                None,
+                ("发票号码 No 04417783", "项目：负荷控制装置费"),
+                date_label="开票日期",
+            ),
+        ),
+        (
+            "transformer",
+            Notice(
+                "变压器合格证",
+                "2023-04-12",
+                None,
+                ("型号：SCB13-1600/10", "江苏华鹏变压器有限公司"),
+                date_label="出厂日期",
+                extra=(("检验有效期至", "2025-04-12"),),
+            ),
+        ),
+        (
+            "acceptance",
+            Notice(
+                "受电工程竣工验收单",
+                "2023-08-10",
+                None,
+                ("贵户受电工程经竣工验收，合格。",),
+                traditional_title="受電工程竣工驗收單",
+            ),
+        ),
+        (
+            "review-notice",
+            Notice(
+                "审图通知单",
+                "2023-05-19",
+                None,
+                ("根据顺供审图〔2023〕52号通知，贵户受电工程图纸已审核完毕，", "请按审定的图纸施工。"),
+            ),
+        ),
+        (
+            "application",
+            Notice(
+                "用电申请书",
+                "2023-02-27",
+                None,
+                ("我单位因生产需要，申请新装用电，容量 1600 千伏安。", "联系人：李娜"),
+                date_label="填表日期",
+            ),
+        ),
     ]
 
 
@@ -201,7 +317,7 @@ def scan_pdf(pdf: Path, target: Path, rng: random.Random, seal_text: str | None 
             searcher = text.search(seal_text)
             found = searcher.get_next()
             if found:
-                left, bottom, right, top = text.get_charbox(found[0] + found[1] // 2)
+                left, bottom, _right, top = text.get_charbox(found[0] + found[1] // 2)
                 height = page.get_height()
                 img = seal(img, (int(left * DPI / 72), int((height - (top + bottom) / 2) * DPI / 72)), rng)
         jpegs.append(scanned(img, rng))
@@ -216,13 +332,23 @@ def loose_pages(folder: Path, seed: int = 11) -> list[tuple[str, int]]:
     """
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    contract = Notice("供用电合同", "2023-07-28", None, ("合同编号：SY-GYD-2023-0417",), date_label="签订日期")
+    contract = Notice(
+        "供用电合同", "2023-07-28", None, ("合同编号：SY-GYD-2023-0417",), date_label="签订日期"
+    )
     first = draw_notice(contract, rng)
     second = Image.new("RGB", A4, "white")
     draw = ImageDraw.Draw(second)
-    for k, line in enumerate(["第二条 供电方式：10千伏单电源供电。", "第三条 用电容量：1600千伏安。", "第四条 计量方式：高供高计。"]):
+    for k, line in enumerate(
+        [
+            "第二条 供电方式：10千伏单电源供电。",
+            "第三条 用电容量：1600千伏安。",
+            "第四条 计量方式：高供高计。",
+        ]
+    ):
         draw.text((130, 150 + 60 * k), line, font=_font(28), fill="black")
-    notice = Notice("受电工程中间检查结果通知单", "2023-06-20", "顺供中检〔2023〕9号", ("贵户受电工程中间检查合格。",))
+    notice = Notice(
+        "受电工程中间检查结果通知单", "2023-06-20", "顺供中检〔2023〕9号", ("贵户受电工程中间检查合格。",)
+    )
     for n, img in enumerate([first, second, draw_notice(notice, rng)]):
         (folder / f"scan{n + 1:03d}.jpg").write_bytes(scanned(img, rng))
     return [("供用电合同", 2), ("受电工程中间检查结果通知单", 1)]

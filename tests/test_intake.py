@@ -25,7 +25,16 @@ from paperwork.intake.engine import TextLine
 from paperwork.intake.reading import read_paper
 from paperwork.rules.bureau import load_bureau
 from tests.conftest import DEMO, REFERENCE_FORMS
-from tests.scanmaker import Expected, Notice, as_pdf, draw_notice, loose_pages, make_forms, make_notices, scanned
+from tests.scanmaker import (
+    Expected,
+    Notice,
+    as_pdf,
+    draw_notice,
+    loose_pages,
+    make_forms,
+    make_notices,
+    scanned,
+)
 
 BUREAU = load_bureau()
 
@@ -44,7 +53,11 @@ def test_the_reply_date_is_the_answer_date_not_the_application_date() -> None:
         _line("答复日期：2023年3月20日", 500),
     ]
     r = read_paper([lines], [1754], BUREAU)
-    assert (r.title.value, r.date.value, r.application_date.value) == ("供电方案答复单", "2023-03-20", "2023-03-02")
+    assert (r.title.value, r.date.value, r.application_date.value) == (
+        "供电方案答复单",
+        "2023-03-20",
+        "2023-03-02",
+    )
 
 
 def test_a_quoted_number_is_not_the_papers_own() -> None:
@@ -88,7 +101,9 @@ def test_other_labelled_dates_lose() -> None:
 # -- without the extra --------------------------------------------------------------------------
 
 
-def test_without_the_extra_intake_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_without_the_extra_intake_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setitem(sys.modules, "rapidocr", None)  # import rapidocr now fails, as when not installed
     (tmp_path / "a.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
     result = CliRunner().invoke(cli, ["intake", str(tmp_path)])
@@ -127,9 +142,21 @@ def corpus(soffice: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     loose = loose_pages(root / "loose")
     env = {**os.environ, "XDG_CACHE_HOME": str(root / "cache")}
     done = subprocess.run(
-        [sys.executable, "-m", "paperwork", "intake", str(root / "notices"), str(root / "forms"), str(root / "loose"),
-         "--format", "json"],
-        capture_output=True, text=True, env=env, timeout=1800,
+        [
+            sys.executable,
+            "-m",
+            "paperwork",
+            "intake",
+            str(root / "notices"),
+            str(root / "forms"),
+            str(root / "loose"),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=1800,
     )
     assert done.returncode == 0, done.stderr
     old = os.environ.get("XDG_CACHE_HOME")
@@ -153,7 +180,17 @@ def test_json_contract(corpus: Corpus) -> None:
     docs = corpus.result["documents"]
     assert isinstance(docs, list) and docs
     for d in docs:
-        assert {"file", "pages", "title", "date", "number", "round", "application_date", "confidence", "evidence"} <= set(d)
+        assert {
+            "file",
+            "pages",
+            "title",
+            "date",
+            "number",
+            "round",
+            "application_date",
+            "confidence",
+            "evidence",
+        } <= set(d)
         assert 0 <= d["confidence"] <= 1
         for clue in d["evidence"].values():
             assert 0 <= clue["confidence"] <= 1 and isinstance(clue["text"], str)
@@ -216,7 +253,9 @@ def test_a_new_case_with_proposals_never_overwritten(corpus: Corpus, tmp_path: P
     assert text.count("# 待确认：OCR 置信度") == 2
     assert "file: scans/scan001-scan002.pdf" in text  # the two loose pages joined into the paper's file
     assert (folder / "scans" / "scan001-scan002.pdf").is_file()
-    assert result.exit_code == 1 and "FIELD_MISSING" in result.output  # validate ran: the clerk fills in the rest
+    assert (
+        result.exit_code == 1 and "FIELD_MISSING" in result.output
+    )  # validate ran: the clerk fills in the rest
     again = CliRunner().invoke(cli, ["intake", str(folder / "scans"), "-o", str(out)])
     assert again.exit_code == 2 and "不会覆盖" in again.output
     assert out.read_text(encoding="utf-8") == text
@@ -228,21 +267,32 @@ def test_added_to_a_case_nothing_changed_and_rules_checked(corpus: Corpus, tmp_p
     before = (case / "case.yaml").read_text(encoding="utf-8")
     # a notice whose date breaks the order: the mid-check result before the drawings were reviewed
     rng = random.Random(3)
-    late = Notice("受电工程中间检查结果通知单", "2023-04-01", "顺供中检〔2023〕3号", ("贵户受电工程中间检查合格。",))
+    late = Notice(
+        "受电工程中间检查结果通知单", "2023-04-01", "顺供中检〔2023〕3号", ("贵户受电工程中间检查合格。",)
+    )
     (case / "new").mkdir()
     as_pdf([scanned(draw_notice(late, rng), rng)], case / "new" / "midcheck.pdf")
     shutil.copy(corpus.root / "notices" / "reply-1.pdf", case / "new" / "reply-1.pdf")  # already in the case
-    result = CliRunner().invoke(cli, ["intake", str(case / "new"), "--case", str(case / "case.yaml"), "--format", "json"])
+    result = CliRunner().invoke(
+        cli, ["intake", str(case / "new"), "--case", str(case / "case.yaml"), "--format", "json"]
+    )
     payload = json.loads(result.output)
     after = (case / "case.yaml").read_text(encoding="utf-8")
     import yaml
 
     old, new = yaml.safe_load(before), yaml.safe_load(after)
     assert new["documents"][: len(old["documents"])] == old["documents"]  # nothing in the case changed
-    assert {k: v for k, v in new.items() if k != "documents"} == {k: v for k, v in old.items() if k != "documents"}
-    assert all(line in after for line in before.splitlines() if line.lstrip().startswith("#"))  # nor its comments
+    assert {k: v for k, v in new.items() if k != "documents"} == {
+        k: v for k, v in old.items() if k != "documents"
+    }
+    assert all(
+        line in after for line in before.splitlines() if line.lstrip().startswith("#")
+    )  # nor its comments
     assert payload["written"]["added"] == 1 and payload["written"]["already_in_case"] == 1
-    assert "{title: 受电工程中间检查结果通知单, date: 2023-04-01, number: 顺供中检〔2023〕3号, file: new/midcheck.pdf}" in after
+    assert (
+        "{title: 受电工程中间检查结果通知单, date: 2023-04-01, number: 顺供中检〔2023〕3号, file: new/midcheck.pdf}"
+        in after
+    )
     codes = {f["code"] for f in payload["written"]["findings"]}
     assert codes & {"ORDER_VIOLATED", "PAPER_DUPLICATE"} and result.exit_code == 1
 
@@ -263,29 +313,41 @@ def test_uploaded_scan_is_proposed_then_confirmed_on_the_page(corpus: Corpus, tm
     ws = workspace(tmp_path / "ws")
     scan = corpus.root / "notices" / "review-result-2.pdf"
     with running(ws) as srv, srv.client() as api:
-        answer = api.post("/api/cases/GY-2026-088/proposals", files={"file": ("通知单.pdf", scan.read_bytes())})
+        answer = api.post(
+            "/api/cases/GY-2026-088/proposals", files={"file": ("通知单.pdf", scan.read_bytes())}
+        )
         assert answer.status_code == 201, answer.text
         proposal = answer.json()["proposal"]
-        assert (proposal["title"], proposal["date"], proposal["number"]) == ("受电工程图纸审核结果通知单", "2023-05-17", "顺供审图〔2023〕52号")
+        assert (proposal["title"], proposal["date"], proposal["number"]) == (
+            "受电工程图纸审核结果通知单",
+            "2023-05-17",
+            "顺供审图〔2023〕52号",
+        )
         assert answer.json()["file"] == "scans/通知单.pdf"
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(srv.url + "/cases/GY-2023-017")
             rows = page.locator("#papers tbody tr[data-index]").count()
-            page.locator("#add-scan input").set_input_files(str(corpus.root / "notices" / "review-notice.pdf"))
+            page.locator("#add-scan input").set_input_files(
+                str(corpus.root / "notices" / "review-notice.pdf")
+            )
             proposed = page.locator("#papers tr.proposed")
             proposed.wait_for(timeout=120_000)
             assert proposed.locator("input[data-field=title]").input_value() == "审图通知单"
             assert proposed.locator("input[data-field=date]").input_value() == "2023-05-19"
-            assert proposed.locator("input[data-field=number]").input_value() == ""  # the quoted 文号 is not its own
+            assert (
+                proposed.locator("input[data-field=number]").input_value() == ""
+            )  # the quoted 文号 is not its own
             assert "待确认" not in (ws / "demo" / "case.yaml").read_text(encoding="utf-8")
             text_before = (ws / "demo" / "case.yaml").read_text(encoding="utf-8")
             assert "review-notice.pdf" not in text_before  # not saved until she confirms
             saves = page.locator("#save-state").get_attribute("data-saves") or "0"
             proposed.locator("input[data-field=date]").fill("2023-05-18")  # she corrects a field
             proposed.locator("input[data-field=date]").dispatch_event("change")
-            page.wait_for_function(f"Number(document.getElementById('save-state').dataset.saves || 0) > {saves}")
+            page.wait_for_function(
+                f"Number(document.getElementById('save-state').dataset.saves || 0) > {saves}"
+            )
             assert "review-notice.pdf" not in (ws / "demo" / "case.yaml").read_text(encoding="utf-8")
             page.get_by_role("button", name="确认").click()
             page.locator("#papers tr.proposed").wait_for(state="detached")

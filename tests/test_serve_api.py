@@ -278,3 +278,16 @@ def test_other_hosts_need_a_token(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 2 and "口令" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_pasted_control_character_leaves_the_file_readable(api: httpx.Client) -> None:
+    got = api.get("/api/cases/GY-2023-017")
+    data = got.json()
+    data["customer"]["name"] = "宏达\x0b精密"  # Word's soft line break, pasted into a box
+    answer = api.put("/api/cases/GY-2023-017", json=data, headers={"If-Match": got.headers["etag"]})
+    assert answer.status_code == 200  # written escaped: the file still reads, the clerk can fix it
+    again = api.get("/api/cases/GY-2023-017")
+    assert again.status_code == 200 and again.json()["customer"]["name"] == "宏达\x0b精密"
+    data["customer"]["name"] = "宏达精密机械有限公司"
+    fixed = api.put("/api/cases/GY-2023-017", json=data, headers={"If-Match": again.headers["etag"]})
+    assert fixed.status_code == 200 and fixed.json()["ok"] is True

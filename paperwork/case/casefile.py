@@ -205,6 +205,7 @@ def write_case(path: Path, data: dict[str, object], if_match: str | None) -> str
         merged = _merge(tree, data) if tree is not None else _fresh(data, False)
         out = io.StringIO()
         y.dump(merged, out)
+        parse_yaml(out.getvalue(), str(path))  # what is written must read back (no control characters …)
         _atomic_write(path, out.getvalue())
         return etag(out.getvalue().encode("utf-8"))
 
