@@ -9,7 +9,16 @@ from typing import Any
 
 import click
 
-from paperwork.cli.common import EXIT_CASE, _guard, _json, _print_findings, bureau_option, cli, style
+from paperwork.cli.common import (
+    EXIT_CASE,
+    _guard,
+    _json,
+    _print_findings,
+    bureau_option,
+    cli,
+    format_option,
+    style,
+)
 
 
 @cli.command("intake")
@@ -24,14 +33,7 @@ from paperwork.cli.common import EXIT_CASE, _guard, _json, _print_findings, bure
     type=click.Path(dir_okay=False),
     help="写出的案卷文件（不会覆盖已有的其他文件）。",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="输出格式：text 给人看，json 给脚本用。",
-)
+@format_option
 @click.option(
     "--jobs", type=click.IntRange(1, 64), default=None, help="同时识别的页数（默认：CPU 核数，最多 4）。"
 )

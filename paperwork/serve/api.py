@@ -8,6 +8,7 @@ and a stable code; names from the request never leave the workspace.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,7 +23,7 @@ from paperwork.case.model import KINDS
 from paperwork.errors import PaperworkError
 from paperwork.finding import Finding
 from paperwork.serve.builds import preview
-from paperwork.serve.overview import check, dates_of, findings_payload, list_row, status_of
+from paperwork.serve.overview import case_rows, check, dates_of, findings_payload, list_row, status_of
 from paperwork.serve.state import Server, refused
 from paperwork.serve.workspace import BadUpload, CaseFolder
 
@@ -56,10 +57,7 @@ def _checked_or_422(request: Request, case: CaseFolder) -> Any:
 def list_cases(request: Request) -> list[dict[str, object]]:
     """Every case of the workspace: ``[{case_id, customer, kind, ok, errors, warnings, overdue}]``."""
     server = _server(request)
-    return [
-        list_row(server.workspace.case_id(c), c, check(c.case_file, server.clock), server.clock)
-        for c in server.workspace.cases()
-    ]
+    return case_rows(server.workspace, server.clock)
 
 
 def _new_case_data(body: dict[str, Any]) -> dict[str, object]:
@@ -225,5 +223,5 @@ def ledger(request: Request) -> FileResponse:
     )
     tmp = Path(tempfile.mkdtemp(prefix="paperwork-ledger-"))
     out = write_ledger(entries, tmp / "台账.xlsx")
-    cleanup = BackgroundTask(lambda: __import__("shutil").rmtree(tmp, ignore_errors=True))
+    cleanup = BackgroundTask(shutil.rmtree, tmp, ignore_errors=True)
     return FileResponse(out, filename=f"台账-{dt.date.today().isoformat()}.xlsx", background=cleanup)

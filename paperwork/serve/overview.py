@@ -19,9 +19,9 @@ from paperwork.rules.resolution import Resolved, resolve_file
 from paperwork.rules.timeline import DEFAULT_REGIME, Regime, load_regimes, timeline
 from paperwork.rules.validation import Report, validate
 from paperwork.rules.workdays import WorkCalendar, load_calendar
-from paperwork.serve.workspace import CaseFolder
+from paperwork.serve.workspace import CaseFolder, Workspace
 
-__all__ = ["Checked", "Clock", "check", "findings_payload", "list_row"]
+__all__ = ["Checked", "Clock", "case_rows", "check", "findings_payload", "list_row"]
 
 
 @dataclass(frozen=True)
@@ -105,3 +105,8 @@ def status_of(checked: Checked, clock: Clock) -> dict[str, object]:
     """``status --format json`` (the case must have been read)."""
     assert checked.resolved is not None
     return status_payload(checked.resolved, clock.regime, clock.calendar, clock.day)
+
+
+def case_rows(workspace: Workspace, clock: Clock) -> list[dict[str, object]]:
+    """Every case of the workspace as its list row, by folder name."""
+    return [list_row(workspace.case_id(c), c, check(c.case_file, clock), clock) for c in workspace.cases()]

@@ -17,10 +17,11 @@ from fastapi.templating import Jinja2Templates
 
 from paperwork.case.casefile import read_case
 from paperwork.case.model import KINDS
+from paperwork.errors import PaperworkError
 from paperwork.rules.checklist import STATUS_NAMES, next_step
 from paperwork.rules.derived import derived_dates
 from paperwork.rules.timeline import timeline
-from paperwork.serve.overview import Checked, check, list_row
+from paperwork.serve.overview import Checked, case_rows, check
 from paperwork.serve.security import COOKIE
 from paperwork.serve.state import Refused, Server, refused
 from paperwork.serve.workspace import CaseFolder
@@ -71,10 +72,7 @@ def login(request: Request, token: Annotated[str, Form()], next: Annotated[str, 
 @router.get("/")
 def case_list(request: Request) -> HTMLResponse:
     server = _server(request)
-    rows = [
-        list_row(server.workspace.case_id(c), c, check(c.case_file, server.clock), server.clock)
-        for c in server.workspace.cases()
-    ]
+    rows = case_rows(server.workspace, server.clock)
     return _page(request, "list.html", title="案卷列表", rows=rows, workspace=server.workspace.root)
 
 
@@ -159,9 +157,10 @@ def case_page(request: Request, case_id: str) -> HTMLResponse:
         bureau = load_bureau()
     try:
         data, tag = read_case(case.case_file)
-    except Refused:
-        raise
-    except Exception:  # a file a person is editing by hand: the page shows why, with the line
+    except (
+        PaperworkError,
+        OSError,
+    ):  # a file a person is editing by hand: the panels show why, with the line
         data, tag = None, ""
     built = [
         {"name": n, "pages": _pages(p)}
@@ -203,8 +202,5 @@ def case_panels(request: Request, case_id: str) -> HTMLResponse:
 @router.get("/ledger")
 def ledger_page(request: Request) -> HTMLResponse:
     server = _server(request)
-    rows = [
-        list_row(server.workspace.case_id(c), c, check(c.case_file, server.clock), server.clock)
-        for c in server.workspace.cases()
-    ]
+    rows = case_rows(server.workspace, server.clock)
     return _page(request, "ledger.html", title="台账", rows=rows, today=server.clock.day)

@@ -22,7 +22,7 @@ __all__ = ["COOKIE", "Access", "is_loopback"]
 
 COOKIE = "paperwork_session"
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-_OPEN_PATHS = ("/login", "/static/")
+_OPEN = ("/login", "/static/")  # the login page and what it needs
 
 
 def is_loopback(host: str) -> bool:
@@ -47,7 +47,7 @@ class Access:
         return hmac.new(self.token.encode(), b"paperwork-session", hashlib.sha256).hexdigest()
 
     def open_path(self, path: str) -> bool:
-        return path == "/login" or path.startswith(_OPEN_PATHS[1:])
+        return path == _OPEN[0] or path.startswith(_OPEN[1])
 
     def allowed(self, path: str, authorization: str | None, cookie: str | None) -> bool:
         """Whether the request carries the token (always, when there is none)."""
