@@ -16,6 +16,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.scanmaker import make_notices  # noqa: E402
 from tests.serving import running  # noqa: E402
 from tests.test_serve_browser import CHROMIUM_FLAGS  # noqa: E402
 
@@ -44,6 +45,15 @@ def main() -> None:
                 "[...document.querySelectorAll('.previews img')].every(i => i.complete && i.naturalWidth)"
             )
             page.locator("#build").screenshot(path=str(OUT / "built.png"))
+            make_notices(Path(tmp) / "notices")  # a scan read on the case page: the proposed row
+            page.locator("#add-scan input").set_input_files(str(Path(tmp) / "notices" / "review-notice.pdf"))
+            page.locator("#papers tr.proposed").wait_for(timeout=300_000)
+            page.set_viewport_size({"width": 1360, "height": 3200})
+            page.evaluate("window.scrollTo(0, 0)")
+            box = page.locator("#papers tr.proposal-note").bounding_box()
+            assert box is not None
+            top = max(0, box["y"] + box["height"] - 420)
+            page.screenshot(path=str(OUT / "proposal.png"), clip={"x": 20, "y": top, "width": 800, "height": 430}, full_page=True)
             browser.close()
 
 

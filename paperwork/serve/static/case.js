@@ -48,7 +48,7 @@ function renderTable() {
     for (const [field, type] of FIELDS) {
       const input = el("input", {type, name: field, "data-field": field, "aria-label": field});
       if (field === "title") input.setAttribute("list", "titles");
-      if (field === "date") input.setAttribute("placeholder", "2024-03-01");
+      if (field === "date") input.setAttribute("placeholder", "年-月-日");
       if (type === "number") input.setAttribute("min", "1");
       input.value = doc[field] === undefined || doc[field] === null ? "" : String(doc[field]);
       input.addEventListener("change", () => { setField(doc, field, input.value); save(); });
@@ -216,7 +216,8 @@ async function addScan(input) {
   const doc = {title: ""};
   if (p) {
     for (const key of ["title", "round", "date", "application_date", "number"]) if (p[key] !== null && p[key] !== undefined) doc[key] = p[key];
-    const read = Object.entries(p.evidence || {}).filter(([, c]) => c.text).map(([k, c]) => `${k} ← “${c.text}”`).join("；");
+    const names = {title: "名称", date: "日期", number: "文号", application_date: "申请日期"};
+    const read = Object.entries(p.evidence || {}).filter(([, c]) => c.text).map(([k, c]) => `${names[k] || k}读自“${c.text}”`).join("；");
     doc._proposal = {confidence: p.confidence || 0, evidence: read};
     status.textContent = "";
   } else {
