@@ -362,6 +362,35 @@ REFERENCE_ANSWERS = {  # the real State Grid forms as found: no 文号 (申请�
 }
 
 
+#: The reference forms as a clerk gets them back filled in: (form file, blanks filled in turn, the
+#: paper's own date, its title). The reply's two dates sit side by side under 客户签名 and 供电企业
+#: (the reply's own). (The register's 经办人签名 date is not filled: in our filled copy LibreOffice
+#: clipped that line of the real form's exact-height row, so a scan would not show it.)
+FILLED = (("高压供电方案答复单.docx", ("2023年3月25日", "2023年3月20日"), "2023-03-20", "供电方案答复单"),)
+
+
+def fill_blanks(docx: Path, values: tuple[str, ...], out: Path) -> Path:
+    """The form with its blank dates (年 月 日) filled with ``values``, in order, in every copy."""
+    import re
+
+    from docx import Document
+
+    doc = Document(str(docx))
+    blank = re.compile(r"\s*年\s+月\s+日")  # with the spaces before it: the filled line keeps its width
+    paragraphs = [p for t in doc.tables for r in t.rows for c in r.cells for p in c.paragraphs]
+    for p in [*doc.paragraphs, *paragraphs]:
+        if not blank.search(p.text) or not p.runs:
+            continue
+        text = p.text
+        for value in values:
+            text = blank.sub(lambda m, v=value: " " * max(1, len(m.group(0)) - len(v) - 4) + v, text, count=1)
+        p.runs[0].text = text
+        for run in p.runs[1:]:
+            run.text = ""
+    doc.save(str(out))
+    return out
+
+
 def make_forms(folder: Path, reference_forms: Path, case_file: Path, seed: int = 5) -> list[Expected]:
     """Our own filled forms of ``case_file`` and the reference forms, converted and scanned."""
     from paperwork import load_case, resolve
@@ -387,6 +416,14 @@ def make_forms(folder: Path, reference_forms: Path, case_file: Path, seed: int =
         pages = scan_pdf(pdf, folder / name, rng)
         title, day = REFERENCE_ANSWERS[docx.name]
         out.append(Expected(name, title, day if title else None, None, None, pages))
+    filled = [
+        fill_blanks(reference_forms / name, values, work / f"filled-{Path(name).stem}.docx")
+        for name, values, _, _ in FILLED
+    ]
+    for (_, values, day, title), pdf in zip(FILLED, convert_batch(filled, work / "filled"), strict=True):
+        name = f"{pdf.stem}.pdf"
+        pages = scan_pdf(pdf, folder / name, rng, seal_text=values[-1])
+        out.append(Expected(name, title, day, None, None, pages))
     import shutil
 
     shutil.rmtree(work, ignore_errors=True)

@@ -102,6 +102,12 @@ class _Row:
     page: int
     y: float
     height: float
+    lines: tuple[TextLine, ...] = ()
+    starts: tuple[int, ...] = ()  # where each line's text begins in ``text``
+
+    def line_at(self, offset: int) -> int:
+        """The index of the line that holds character ``offset`` of the row's text."""
+        return max((n for n, start in enumerate(self.starts) if start <= offset), default=0)
 
 
 def _clean(text: str) -> str:
@@ -120,9 +126,12 @@ def rows_of(lines: list[TextLine], page: int) -> list[_Row]:
     out = []
     for row in rows:
         row.sort(key=lambda t: t.x0)
-        text = " ".join(_clean(t.text) for t in row)
+        parts = [_clean(t.text) for t in row]
+        starts = [sum(len(p) + 1 for p in parts[:n]) for n in range(len(parts))]
+        text = " ".join(parts)
         score = min(t.score for t in row)
-        out.append(_Row(text, score, page, min(t.y0 for t in row), max(t.height for t in row)))
+        top, tall = min(t.y0 for t in row), max(t.height for t in row)
+        out.append(_Row(text, score, page, top, tall, tuple(row), tuple(starts)))
     return out
 
 
@@ -228,20 +237,36 @@ def _dates_in(text: str) -> list[tuple[dt.date, int, int]]:
     return found
 
 
+def _label(rows: list[_Row], i: int, start: int) -> str:
+    """The words a date at ``start`` of row ``i`` is labelled with: before it on its line, on the line
+    to its left, or on the line above it in the same column (two signature blocks side by side)."""
+    row = rows[i]
+    before = row.text[:start].strip()
+    if not row.lines:
+        return before[-10:]
+    n = row.line_at(start)
+    own = row.text[row.starts[n] : start].strip()
+    if _CJK.search(own):
+        return own[-10:]
+    if n > 0 and not _dates_in(row.text[row.starts[n - 1] : row.starts[n]]):
+        return row.text[row.starts[n - 1] : row.starts[n]].strip()[-10:]
+    line = row.lines[n]
+    for above in reversed(rows[:i]):
+        if above.page != row.page or row.y - above.y > 4 * row.height:
+            break
+        over = [t for t in above.lines if t.x0 < line.x1 and t.x1 > line.x0]
+        if over:
+            return _clean(" ".join(t.text for t in over))[-14:]
+    return before[-10:]
+
+
 def _date_hits(rows: list[_Row]) -> list[_DateHit]:
     hits = []
     for i, row in enumerate(rows):
         for day, start, end in _dates_in(row.text):
             before = row.text[:start].strip()
             rest = (before + row.text[end:]).strip()
-            label = before[-10:]
-            if (
-                not label
-                and i > 0
-                and row.y - rows[i - 1].y < 4 * row.height
-                and rows[i - 1].page == row.page
-            ):
-                label = rows[i - 1].text[-14:]  # the label on the line above (经办人签名：…)
+            label = _label(rows, i, start)
             sentence = len(_CJK.findall(rest)) >= 10
             standalone = len(_CJK.findall(rest)) <= 6 and not sentence
             hits.append(_DateHit(day, _key(label), row, standalone, sentence, 0.0))
