@@ -53,7 +53,11 @@ def main() -> None:
             box = page.locator("#papers tr.proposal-note").bounding_box()
             assert box is not None
             top = max(0, box["y"] + box["height"] - 420)
-            page.screenshot(path=str(OUT / "proposal.png"), clip={"x": 20, "y": top, "width": 800, "height": 430}, full_page=True)
+            page.screenshot(
+                path=str(OUT / "proposal.png"),
+                clip={"x": 20, "y": top, "width": 800, "height": 430},
+                full_page=True,
+            )
             browser.close()
 
 

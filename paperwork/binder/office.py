@@ -76,9 +76,10 @@ class WarmOffice:
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
-        self._home = Path(tempfile.mkdtemp(prefix="paperwork-office-"))
+        self._home: Path | None = None  # LibreOffice's profile and temporary files, made on first start
         self._python = uno_python()
-        self.restarts = 0
+        self.restarts = 0  # LibreOffices started after the first (one died, or hung and was ended)
+        self._started = False
 
     @property
     def mode(self) -> str:
@@ -128,18 +129,24 @@ class WarmOffice:
     def close(self) -> None:
         with self._lock:
             self._stop()
-        shutil.rmtree(self._home, ignore_errors=True)
+        if self._home is not None:
+            shutil.rmtree(self._home, ignore_errors=True)
+            self._home = None
 
     # -- the bridge process ----------------------------------------------------------------
 
     def _ensure(self) -> subprocess.Popen[str]:
         if self._process is not None and self._process.poll() is None:
             return self._process
-        if self._process is not None:
+        if self._process is not None:  # it died since the last batch
             self._stop()
+        if self._started:
             self.restarts += 1
+        self._started = True
         require_cjk_font()
         assert self._python is not None
+        if self._home is None:
+            self._home = Path(tempfile.mkdtemp(prefix="paperwork-office-"))
         profile = self._home / "profile"
         env = conversion_env(self._home)
         pipe = f"paperwork-{uuid.uuid4().hex[:12]}"
@@ -206,6 +213,8 @@ class WarmOffice:
             with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
                 proc.kill()
         psutil.wait_procs(family, timeout=10)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=10)  # reaped, so no zombie and no "still running" at exit
         with contextlib.suppress(OSError):
             if process.stdout is not None:
                 process.stdout.close()
