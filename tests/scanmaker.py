@@ -81,7 +81,7 @@ def scanned(img: Image.Image, rng: random.Random) -> bytes:
     img = img.rotate(
         rng.uniform(-1.5, 1.5), resample=Image.Resampling.BICUBIC, expand=False, fillcolor=(236, 234, 228)
     )
-    noise = Image.effect_noise(img.size, 18).convert("RGB")
+    noise = Image.frombytes("L", img.size, rng.randbytes(img.size[0] * img.size[1])).convert("RGB")
     img = Image.blend(img, noise, 0.08).filter(ImageFilter.GaussianBlur(0.4))
     out = io.BytesIO()
     img.save(out, format="JPEG", quality=60, dpi=(DPI, DPI))

@@ -356,3 +356,20 @@ def test_uploaded_scan_is_proposed_then_confirmed_on_the_page(corpus: Corpus, tm
             browser.close()
         saved = (ws / "demo" / "case.yaml").read_text(encoding="utf-8")
         assert "{title: 审图通知单, date: 2023-05-18, file: scans/review-notice.pdf}" in saved
+
+
+def test_two_signature_blocks_side_by_side_each_date_under_its_label() -> None:
+    lines = [
+        _line("高压供电方案答复单", 100, h=50),
+        TextLine("客户签名（单位盖章）：                    供电企业（盖章）：", 100, 1500, 1100, 1530, 0.95),
+        TextLine("2023年3月25日", 100, 1560, 330, 1590, 0.95),
+        TextLine("2023年3月20日（系统自动生成）", 700, 1560, 1100, 1590, 0.95),
+    ]
+    assert read_paper([lines], [1754], BUREAU).date.value == "2023-03-20"
+    swapped = [
+        _line("高压供电方案答复单", 100, h=50),
+        TextLine("供电企业（盖章）：                    客户签名（单位盖章）：", 100, 1500, 1100, 1530, 0.95),
+        TextLine("2023年3月20日", 100, 1560, 330, 1590, 0.95),
+        TextLine("2023年3月25日", 700, 1560, 930, 1590, 0.95),
+    ]
+    assert read_paper([swapped], [1754], BUREAU).date.value == "2023-03-20"

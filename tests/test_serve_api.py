@@ -291,3 +291,16 @@ def test_a_pasted_control_character_leaves_the_file_readable(api: httpx.Client) 
     data["customer"]["name"] = "宏达精密机械有限公司"
     fixed = api.put("/api/cases/GY-2023-017", json=data, headers={"If-Match": again.headers["etag"]})
     assert fixed.status_code == 200 and fixed.json()["ok"] is True
+
+
+def test_lenient_where_a_script_may_differ(api: httpx.Client) -> None:
+    pdf = (DEMO.parent / "scans" / "采集单.pdf").read_bytes()
+    other_field = api.post("/api/cases/GY-2026-088/files", files={"upload": ("采集单.pdf", pdf)})
+    assert other_field.status_code == 201 and other_field.json()["file"] == "scans/采集单.pdf"
+    nothing = api.post("/api/cases/GY-2026-088/files", data={"x": "1"})
+    assert nothing.status_code == 422 and nothing.json()["findings"][0]["code"] == "REQUEST_INVALID"
+    got = api.get("/api/cases/GY-2026-088")
+    unquoted = got.headers["etag"].strip('"')
+    assert (
+        api.put("/api/cases/GY-2026-088", json=got.json(), headers={"If-Match": unquoted}).status_code == 200
+    )

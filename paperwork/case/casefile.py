@@ -44,8 +44,9 @@ def etag(data: bytes) -> str:
 
 
 def _same_tag(given: str, current: str) -> bool:
-    tags = [t.strip().removeprefix("W/") for t in given.split(",")]
-    return "*" in tags or current in tags
+    """Whether ``If-Match`` names the current ETag (quoted or not, weak or strong, or ``*``)."""
+    tags = [t.strip().removeprefix("W/").strip('"') for t in given.split(",")]
+    return "*" in tags or current.strip('"') in tags
 
 
 def read_case(path: Path) -> tuple[object, str]:

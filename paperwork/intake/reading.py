@@ -237,6 +237,18 @@ def _dates_in(text: str) -> list[tuple[dt.date, int, int]]:
     return found
 
 
+def _columns(above: TextLine, below: TextLine) -> str:
+    """The part of ``above`` over ``below``: OCR may read two labels side by side as one line
+    (客户签名：…… 供电企业（盖章）：), each over its own date."""
+    width = above.x1 - above.x0
+    if width <= 0 or not above.text:
+        return above.text
+    per = len(above.text) / width
+    start = max(0, int((below.x0 - above.x0) * per) - 2)
+    end = max(start, int((below.x1 - above.x0) * per) + 2)
+    return above.text[start:end]
+
+
 def _label(rows: list[_Row], i: int, start: int) -> str:
     """The words a date at ``start`` of row ``i`` is labelled with: before it on its line, on the line
     to its left, or on the line above it in the same column (two signature blocks side by side)."""
@@ -254,9 +266,9 @@ def _label(rows: list[_Row], i: int, start: int) -> str:
     for above in reversed(rows[:i]):
         if above.page != row.page or row.y - above.y > 4 * row.height:
             break
-        over = [t for t in above.lines if t.x0 < line.x1 and t.x1 > line.x0]
+        over = [_columns(t, line) for t in above.lines if t.x0 < line.x1 and t.x1 > line.x0]
         if over:
-            return _clean(" ".join(t.text for t in over))[-14:]
+            return _clean(" ".join(over))[-14:]
     return before[-10:]
 
 

@@ -13,9 +13,10 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, File, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Body, Header, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 
 from paperwork.case.casefile import StaleWrite, create_case, read_case, write_case
 from paperwork.case.dates import parse_date
@@ -156,26 +157,68 @@ def status(request: Request, case_id: str) -> Any:
     return checked if isinstance(checked, JSONResponse) else status_of(checked, _server(request).clock)
 
 
-@router.post("/cases/{case_id}/files", status_code=201, summary="上传扫描件")
-def upload(request: Request, case_id: str, file: Annotated[UploadFile, File()]) -> dict[str, str]:
-    """A scan or Word file → ``{file}``: the path to write in a paper's ``file:``."""
+#: The multipart body of the upload routes, for the OpenAPI page (the route reads the form itself, so that a
+#: file sent under another field name is taken too).
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+
+
+async def _uploaded(request: Request) -> UploadFile:
+    """The file of a multipart upload: the field ``file``, else the first file sent."""
+    form = await request.form()
+    found = form.get("file")
+    if not isinstance(found, UploadFile):
+        found = next((v for v in form.values() if isinstance(v, UploadFile)), None)
+    if found is None:
+        raise refused(
+            422, "REQUEST_INVALID", "没有收到文件：请用 multipart/form-data 上传，字段名 file", "file"
+        )
+    return found
+
+
+def _store(request: Request, case_id: str, file: UploadFile) -> str:
     case = _case(request, case_id)
+    server = _server(request)
     try:
-        server = _server(request)
-        stored = server.workspace.store_upload(case, file.filename or "scan", file.file, server.max_upload)
+        return server.workspace.store_upload(case, file.filename or "scan", file.file, server.max_upload)
     except BadUpload as exc:
         code = 413 if "超过" in str(exc) else 415
         raise refused(code, "UPLOAD_REFUSED", str(exc), "file") from None
-    return {"file": stored}
 
 
-@router.post("/cases/{case_id}/proposals", status_code=201, summary="上传扫描件并自动识别（OCR）")
-def propose(request: Request, case_id: str, file: Annotated[UploadFile, File()]) -> dict[str, object]:
+@router.post("/cases/{case_id}/files", status_code=201, summary="上传扫描件", openapi_extra=_UPLOAD_BODY)
+async def upload(request: Request, case_id: str) -> dict[str, str]:
+    """A scan or Word file → ``{file}``: the path to write in a paper's ``file:``."""
+    file = await _uploaded(request)
+    return {"file": await run_in_threadpool(_store, request, case_id, file)}
+
+
+@router.post(
+    "/cases/{case_id}/proposals",
+    status_code=201,
+    summary="上传扫描件并自动识别（OCR）",
+    openapi_extra=_UPLOAD_BODY,
+)
+async def propose(request: Request, case_id: str) -> dict[str, object]:
     """Store the scan as ``files`` does, then read it: ``{file, proposal, message}``, where ``proposal``
     is a paper as ``intake --format json`` gives it (title, date, number, round, application_date,
     confidence, evidence) for the clerk to confirm, or None with the reason in ``message``."""
-    stored = upload(request, case_id, file)["file"]
-    return _server(request).proposer.propose(_case(request, case_id), stored)
+    file = await _uploaded(request)
+    stored = await run_in_threadpool(_store, request, case_id, file)
+    proposer = _server(request).proposer
+    return await run_in_threadpool(proposer.propose, _case(request, case_id), stored)
 
 
 @router.post("/cases/{case_id}/build", summary="装订（?draft=true 为草稿）")
