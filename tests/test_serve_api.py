@@ -304,3 +304,13 @@ def test_lenient_where_a_script_may_differ(api: httpx.Client) -> None:
     assert (
         api.put("/api/cases/GY-2026-088", json=got.json(), headers={"If-Match": unquoted}).status_code == 200
     )
+
+
+def test_without_libreoffice_the_pages_work_and_a_build_says_why(tmp_path: Path) -> None:
+    ws = workspace(tmp_path / "ws")
+    with running(ws, env={"PAPERWORK_SOFFICE": str(tmp_path / "no-soffice")}) as srv, srv.client() as client:
+        assert "注意" in srv.log.read_text(encoding="utf-8")
+        assert client.get("/api/cases").status_code == 200
+        built = client.post("/api/cases/GY-2023-017/build")
+        assert built.status_code == 500 and built.json()["ok"] is False
+        assert "PAPERWORK_SOFFICE" in built.json()["message"] and "Traceback" not in built.text

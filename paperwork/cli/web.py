@@ -32,7 +32,8 @@ def serve_cmd(
     workspace: str, host: str, port: int, token: str | None, max_upload: int, no_cache: bool
 ) -> None:
     """网页服务：客服用浏览器管理案卷（工作区 = 一个文件夹，每个案卷一个子文件夹），脚本用 HTTP API。"""
-    from paperwork.serve.app import make_server, serve
+    from paperwork.errors import PaperworkError
+    from paperwork.serve.app import make_server, serve, start_office
     from paperwork.serve.security import is_loopback
 
     token = (token or "").strip() or None
@@ -55,6 +56,10 @@ def serve_cmd(
             )
         )
     click.echo("正在启动 LibreOffice…")
+    try:
+        start_office(server)
+    except PaperworkError as exc:  # the pages and the checks work without it; only builds need it
+        click.echo(style(f"注意：{exc}。装订会失败，其余功能照常可用。", fg="yellow"))
 
     def ready(address: str) -> None:
         click.echo(style(f"已启动：{address}  （按 Ctrl-C 停止）", fg="green"))

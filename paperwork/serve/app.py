@@ -34,7 +34,7 @@ from paperwork.serve.security import COOKIE, Access
 from paperwork.serve.state import Refused, Server
 from paperwork.serve.workspace import MAX_UPLOAD, OutsideWorkspace, Workspace
 
-__all__ = ["create_app", "make_server", "serve"]
+__all__ = ["create_app", "make_server", "serve", "start_office"]
 
 _STATIC = Path(__file__).with_name("static")
 log = logging.getLogger("paperwork.serve")
@@ -160,13 +160,17 @@ def _refusal(request: Request, exc: Refused) -> Response:
     return JSONResponse(exc.payload(), status_code=exc.status, headers=exc.headers)
 
 
-def serve(server: Server, host: str, port: int, *, ready: Callable[[str], None] | None = None) -> None:
-    """Start LibreOffice, then serve until interrupted; ``ready`` hears the address once listening."""
-    import uvicorn
-
+def start_office(server: Server) -> None:
+    """Start the warm LibreOffice now, so the first build need not wait (PaperworkError if it cannot)."""
     start = getattr(server.converter, "start", None)
     if start is not None:
         start()
+
+
+def serve(server: Server, host: str, port: int, *, ready: Callable[[str], None] | None = None) -> None:
+    """Serve until interrupted; ``ready`` hears the address (``start_office`` first, if wanted)."""
+    import uvicorn
+
     config = uvicorn.Config(create_app(server), host=host, port=port, log_level="warning", access_log=False)
     web = uvicorn.Server(config)
     if ready is not None:
