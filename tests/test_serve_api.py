@@ -308,7 +308,8 @@ def test_lenient_where_a_script_may_differ(api: httpx.Client) -> None:
 
 def test_without_libreoffice_the_pages_work_and_a_build_says_why(tmp_path: Path) -> None:
     ws = workspace(tmp_path / "ws")
-    with running(ws, env={"PAPERWORK_SOFFICE": str(tmp_path / "no-soffice")}) as srv, srv.client() as client:
+    no_office = {"PAPERWORK_SOFFICE": str(tmp_path / "no-soffice")}
+    with running(ws, "--no-cache", env=no_office) as srv, srv.client() as client:  # nothing cached to use
         assert "注意" in srv.log.read_text(encoding="utf-8")
         assert client.get("/api/cases").status_code == 200
         built = client.post("/api/cases/GY-2023-017/build")

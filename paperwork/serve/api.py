@@ -13,10 +13,11 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile  # what request.form() gives (FastAPI's is a subclass)
 
 from paperwork.case.casefile import StaleWrite, create_case, read_case, write_case
 from paperwork.case.dates import parse_date
