@@ -373,3 +373,24 @@ def test_two_signature_blocks_side_by_side_each_date_under_its_label() -> None:
         TextLine("2023年3月25日", 700, 1560, 930, 1590, 0.95),
     ]
     assert read_paper([swapped], [1754], BUREAU).date.value == "2023-03-20"
+
+
+def test_a_bureau_s_own_labels_decide_the_date(tmp_path: Path) -> None:
+    from paperwork.errors import ConfigError
+    from paperwork.intake.labels import load_labels
+
+    lines = [
+        _line("受电工程图纸审核登记表", 100, h=50),
+        _line("收件日期：2023年4月18日", 400),
+        _line("登记日期：2023年4月20日", 460),
+    ]
+    assert read_paper([lines], [1754], BUREAU).date.value == "2023-04-20"
+    own = tmp_path / "labels.yaml"
+    own.write_text("forms:\n  review_register: {date: [收件日期], not: [登记日期]}\n", encoding="utf-8")
+    assert read_paper([lines], [1754], BUREAU, load_labels(own)).date.value == "2023-04-18"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("forms:\n  review_register: {when: [x]}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"bad\.yaml"):
+        load_labels(bad)
+    result = CliRunner().invoke(cli, ["intake", str(tmp_path), "--labels", str(bad)])
+    assert result.exit_code == 2 and "bad.yaml" in result.output

@@ -38,6 +38,12 @@ from paperwork.cli.common import (
     "--jobs", type=click.IntRange(1, 64), default=None, help="同时识别的页数（默认：CPU 核数，最多 4）。"
 )
 @click.option("--no-cache", is_flag=True, help="不用识别缓存：每页都重新识别。")
+@click.option(
+    "--labels",
+    "labels_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="本局表单上日期旁边印的字（与 intake.yaml 同格式），覆盖默认。",
+)
 @bureau_option
 @_guard
 def intake_cmd(
@@ -47,6 +53,7 @@ def intake_cmd(
     fmt: str,
     jobs: int | None,
     no_cache: bool,
+    labels_path: str | None,
     bureau_path: str | None,
 ) -> None:
     """读扫描件（PDF、JPG、PNG 或文件夹）：认出每份资料的名称、日期、文号、轮次，给出置信度；
@@ -54,12 +61,14 @@ def intake_cmd(
     from paperwork.binder.libreoffice import user_cache_dir
     from paperwork.cli.common import _bureau
     from paperwork.intake.engine import OcrUnavailable, engine
+    from paperwork.intake.labels import load_labels
     from paperwork.intake.papers import read_scans
     from paperwork.intake.proposal import WouldOverwrite, write_proposals
 
     if out_path is not None and not out_path.strip():
         raise click.UsageError("-o 不能是空的文件名")
     bureau = _bureau(bureau_path, None)
+    labels = load_labels(*([labels_path] if labels_path else []))
     jobs = jobs or min(4, os.cpu_count() or 1)
     threads = max(1, (os.cpu_count() or 1) // jobs)
     try:
@@ -67,7 +76,7 @@ def intake_cmd(
     except OcrUnavailable as exc:
         raise click.UsageError(str(exc)) from None
     with _progress(fmt) as tick:
-        result = read_scans([Path(p) for p in paths], bureau, ocr, jobs=jobs, tick=tick)
+        result = read_scans([Path(p) for p in paths], bureau, ocr, jobs=jobs, tick=tick, labels=labels)
     written = None
     target = Path(out_path) if out_path else Path(case_path) if case_path else None
     if target is not None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from paperwork.errors import PaperworkError
 from paperwork.intake.engine import Engine, TextLine
+from paperwork.intake.labels import Labels
 from paperwork.intake.reading import Clue, Reading, read_paper, title_on_page
 from paperwork.intake.scans import Page, ScanFile, collect, pages_of
 from paperwork.rules.bureau import Bureau
@@ -186,9 +187,15 @@ def _rounds(papers: list[Proposed]) -> list[Proposed]:
 
 
 def read_scans(
-    paths: list[Path], bureau: Bureau, engine: Engine, *, jobs: int = 0, tick: Tick | None = None
+    paths: list[Path],
+    bureau: Bureau,
+    engine: Engine,
+    *,
+    jobs: int = 0,
+    tick: Tick | None = None,
+    labels: Labels | None = None,
 ) -> Intake:
-    """Read every scan under ``paths`` and propose its papers."""
+    """Read every scan under ``paths`` and propose its papers (``labels``: :mod:`paperwork.intake.labels`)."""
     started = time.monotonic()
     jobs = jobs or min(4, os.cpu_count() or 1)
     scans, skipped = collect(paths)
@@ -209,7 +216,7 @@ def read_scans(
     heights = [_height(p) for p in pages]
     proposed = []
     for files, numbers, why in _groups(readable, where, texts, heights, bureau):
-        reading = read_paper([texts[n] for n in numbers], [heights[n] for n in numbers], bureau)
+        reading = read_paper([texts[n] for n in numbers], [heights[n] for n in numbers], bureau, labels)
         if reading.form is None:
             top = " / ".join(t.text for t in texts[numbers[0]][:4]) if numbers else ""
             unmatched.append(

@@ -16,21 +16,18 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import functools
 import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from importlib import resources
-
-import yaml
 
 from paperwork.intake.engine import TextLine
+from paperwork.intake.labels import Labels, load_labels
 from paperwork.rules.bureau import Bureau
 from paperwork.rules.forms import Form
 from paperwork.rules.titles import normalise_title
 
-__all__ = ["Clue", "Hints", "Reading", "load_hints", "read_paper", "title_on_page"]
+__all__ = ["Clue", "Reading", "read_paper", "title_on_page"]
 
 _DIGITS = r"(?<!\d)((?:19|20)\d{2})\s*(?:年|[-./])\s*(\d{1,2})\s*(?:月|[-./])\s*(\d{1,2})(?!\d)\s*日?"
 _DATE = re.compile(_DIGITS)
@@ -67,29 +64,6 @@ class Reading:
     date: Clue = field(default_factory=Clue)
     number: Clue = field(default_factory=Clue)
     application_date: Clue = field(default_factory=Clue)
-
-
-@dataclass(frozen=True)
-class Hints:
-    """The labels of each form's dates (``rules/data/intake.yaml``)."""
-
-    common_not: tuple[str, ...]
-    date: dict[str, tuple[str, ...]]
-    avoid: dict[str, tuple[str, ...]]
-    application_date: dict[str, tuple[str, ...]]
-
-
-@functools.cache
-def load_hints() -> Hints:
-    text = resources.files("paperwork.rules.data").joinpath("intake.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    forms = data.get("forms", {})
-    return Hints(
-        tuple(data.get("common_not", ())),
-        {k: tuple(v.get("date", ())) for k, v in forms.items()},
-        {k: tuple(v.get("not", ())) for k, v in forms.items()},
-        {k: tuple(v.get("application_date", ())) for k, v in forms.items()},
-    )
 
 
 # -- rows: the lines of one page that sit side by side ------------------------------------------
@@ -334,12 +308,15 @@ def _numbers(rows: list[_Row]) -> Clue:
     return Clue()
 
 
-def read_paper(pages: list[list[TextLine]], heights: list[float], bureau: Bureau) -> Reading:
-    """Title, own date, own 文号 (and 申请日期 on a reply) of one paper's pages."""
+def read_paper(
+    pages: list[list[TextLine]], heights: list[float], bureau: Bureau, hints: Labels | None = None
+) -> Reading:
+    """Title, own date, own 文号 (and 申请日期 on a reply) of one paper's pages; ``hints``: the
+    labels of each form's dates (default: the shipped ``rules/data/intake.yaml``)."""
     form, title = title_on_page(pages[0], bureau, heights[0]) if pages else (None, Clue())
     rows = [row for n, lines in enumerate(pages) for row in rows_of(lines, n)]
     hits = _date_hits(rows)
-    hints = load_hints()
+    hints = hints or load_labels()
     key = form.key if form is not None else ""
     wanted = hints.date.get(key, ("日期",))
     applied = hints.application_date.get(key, ())

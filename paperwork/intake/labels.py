@@ -1,0 +1,79 @@
+"""The words printed beside each form's dates: what tells the intake which date is a paper's own.
+
+Shipped in ``paperwork/rules/data/intake.yaml``; a bureau whose forms print other words gives a file
+of the same shape (``intake --labels FILE``): its forms replace the shipped entries key by key,
+its ``common_not`` words are added.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from paperwork.errors import ConfigError
+
+__all__ = ["Labels", "load_labels"]
+
+_FIELDS = {"date", "not", "application_date"}
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Per form key: the words beside its own date, beside other dates, beside a reply's 申请日期."""
+
+    common_not: tuple[str, ...]
+    date: dict[str, tuple[str, ...]]
+    avoid: dict[str, tuple[str, ...]]
+    application_date: dict[str, tuple[str, ...]]
+
+
+def _words(value: object, where: str, source: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(w, str) and w.strip() for w in value):
+        raise ConfigError(f"{source}：{where} 应为一列文字，例如 [答复日期, 日期]")
+    return tuple(value)
+
+
+def _read(text: str, source: str) -> tuple[tuple[str, ...], dict[str, dict[str, tuple[str, ...]]]]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source} 不是有效的 YAML：{exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("forms", {}), dict):
+        raise ConfigError(f"{source} 应有 forms:（每种表单一项）和可选的 common_not:")
+    forms: dict[str, dict[str, tuple[str, ...]]] = {}
+    for key, entry in (data.get("forms") or {}).items():
+        if not isinstance(entry, dict) or not set(entry) <= _FIELDS:
+            raise ConfigError(f"{source}：forms.{key} 只能有 date、not、application_date")
+        forms[str(key)] = {k: _words(v, f"forms.{key}.{k}", source) for k, v in entry.items()}
+    common = _words(data.get("common_not", []), "common_not", source)
+    return common, forms
+
+
+@functools.cache
+def _shipped() -> tuple[tuple[str, ...], dict[str, dict[str, tuple[str, ...]]]]:
+    text = resources.files("paperwork.rules.data").joinpath("intake.yaml").read_text(encoding="utf-8")
+    return _read(text, "intake.yaml")
+
+
+def load_labels(*overrides: str | Path) -> Labels:
+    """The shipped labels with each override file applied in turn (ConfigError naming a bad file)."""
+    common, shipped = _shipped()
+    forms = dict(shipped)
+    for path in overrides:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"无法读取标签文件 {path}：{exc}") from None
+        extra_common, extra = _read(text, str(path))
+        common += extra_common
+        forms.update(extra)
+    return Labels(
+        common,
+        {k: v.get("date", ()) for k, v in forms.items()},
+        {k: v.get("not", ()) for k, v in forms.items()},
+        {k: v.get("application_date", ()) for k, v in forms.items()},
+    )
