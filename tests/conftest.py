@@ -6,11 +6,14 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
 from click.testing import CliRunner
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -102,4 +105,19 @@ def demo_build(soffice: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     out = tmp_path_factory.mktemp("demo-out")
     build(resolve(load_case(DEMO)), out)
+    return out
+
+
+def outline(reader: PdfReader) -> list[tuple[int, str, int]]:
+    """(depth, title, page index) of every bookmark."""
+    out: list[tuple[int, str, int]] = []
+
+    def walk(items: list, depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                out.append((depth, item.title, reader.get_destination_page_number(item)))
+
+    walk(reader.outline, 0)
     return out

@@ -18,26 +18,11 @@ from paperwork.binder.build import build
 from paperwork.case.dates import compact
 from paperwork.errors import AttachmentError
 from paperwork.rules.catalog import catalogs
-from tests.conftest import DEMO, REFERENCE_FORMS, docx_text, edit_case
+from tests.conftest import DEMO, REFERENCE_FORMS, docx_text, edit_case, outline
 
 
 def flat(text: str) -> str:
     return re.sub(r"\s+", "", text)
-
-
-def outline(reader: PdfReader) -> list[tuple[int, str, int]]:
-    """(depth, title, page index) of every bookmark."""
-    out: list[tuple[int, str, int]] = []
-
-    def walk(items: list, depth: int) -> None:
-        for item in items:
-            if isinstance(item, list):
-                walk(item, depth + 1)
-            else:
-                out.append((depth, item.title, reader.get_destination_page_number(item)))
-
-    walk(reader.outline, 0)
-    return out
 
 
 def test_outputs_exist(demo_build: Path) -> None:

@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from tests.conftest import DEMO
+from tests.conftest import DEMO, outline
 from tests.serving import Running, running, workspace
 
 REQUIRED_ROW = {"case_id", "customer", "kind", "ok", "errors", "warnings", "overdue"}
@@ -200,13 +200,6 @@ def test_cross_site_writes_are_refused(api: httpx.Client) -> None:
     assert own.status_code == 201
 
 
-def _titles(outline: list[object]) -> list[str]:
-    out: list[str] = []
-    for item in outline:
-        out += _titles(item) if isinstance(item, list) else [str(getattr(item, "title", ""))]
-    return out
-
-
 def test_build_download_and_ledger(api: httpx.Client) -> None:
     refused = api.post("/api/cases/GY-2026-088/build")
     assert refused.status_code == 422 and refused.json()["ok"] is False
@@ -218,7 +211,7 @@ def test_build_download_and_ledger(api: httpx.Client) -> None:
     big = PdfReader(io.BytesIO(api.get("/api/cases/GY-2023-017/files/大本资料.pdf").content))
     small = PdfReader(io.BytesIO(api.get("/api/cases/GY-2023-017/files/小本资料.pdf").content))
     assert len(big.pages) + len(small.pages) == answer["pages"]
-    assert "用电申请书（20230227）" in _titles(big.outline)
+    assert "用电申请书（20230227）" in [title for _, title, _ in outline(big)]
     assert "草稿" in big.pages[0].extract_text()
     book = load_workbook(io.BytesIO(api.get("/api/cases/GY-2023-017/files/卷内目录.xlsx").content))
     assert book.sheetnames

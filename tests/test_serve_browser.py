@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import DEMO
+from tests.conftest import DEMO, outline
 from tests.serving import Running, running, workspace
 
 CHROMIUM_FLAGS = [
@@ -136,7 +136,7 @@ def test_clerk_creates_a_case_fixes_a_date_and_builds(browser: Any, site: Runnin
         page.locator("#build-result a", has_text="大本资料.pdf").click(modifiers=["Alt"])
     pdf = download_info.value.path()
     reader = PdfReader(io.BytesIO(Path(pdf).read_bytes()))
-    titles = _titles(reader.outline)
+    titles = [title for _, title, _ in outline(reader)]
     assert "案卷封面" in titles and "用电申请书（20310301）" in titles
     assert "草稿" in reader.pages[0].extract_text()
     pages_said = re.search(r"(\d+) 页", page.locator("#progress .message").inner_text())
@@ -144,13 +144,6 @@ def test_clerk_creates_a_case_fixes_a_date_and_builds(browser: Any, site: Runnin
     page.goto(site.url + "/ledger")
     assert "GY-2031-E2E" in page.locator("table").inner_text()
     page.close()
-
-
-def _titles(outline: list[Any]) -> list[str]:
-    out: list[str] = []
-    for item in outline:
-        out += _titles(item) if isinstance(item, list) else [str(item.title)]
-    return out
 
 
 def test_a_stale_page_says_its_edit_was_not_saved(browser: Any, site: Running) -> None:

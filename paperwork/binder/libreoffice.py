@@ -32,8 +32,10 @@ __all__ = [
     "conversion_env",
     "convert_batch",
     "default_timeout",
+    "distinct_stems",
     "end_tree",
     "find_soffice",
+    "produced",
     "soffice_version",
     "user_cache_dir",
 ]
@@ -223,9 +225,7 @@ def convert_batch(files: list[Path], outdir: Path, *, timeout: float | None = No
     timeout = timeout or default_timeout()
     if not files:
         return []
-    stems = [f.stem for f in files]
-    if len(set(stems)) != len(stems):
-        raise ConversionError("一批转换中有同名文件，无法区分输出的 PDF")
+    distinct_stems(files)
     soffice = find_soffice()
     require_cjk_font()
     outdir.mkdir(parents=True, exist_ok=True)
@@ -252,7 +252,9 @@ def convert_batch(files: list[Path], outdir: Path, *, timeout: float | None = No
                 *(str(f) for f in pending),
             ]
             last = _run(cmd, env, timeout)
-            pending = [f for f, pdf in zip(files, expected, strict=True) if f in pending and not _good(pdf)]
+            pending = [
+                f for f, pdf in zip(files, expected, strict=True) if f in pending and not produced(pdf)
+            ]
             if not pending:
                 return expected
         names = "、".join(f.name for f in pending)
@@ -263,5 +265,13 @@ def convert_batch(files: list[Path], outdir: Path, *, timeout: float | None = No
         )
 
 
-def _good(pdf: Path) -> bool:
+def distinct_stems(files: list[Path]) -> None:
+    """Each PDF is named by its file's stem: two files of one stem in a batch cannot be told apart."""
+    stems = [f.stem for f in files]
+    if len(set(stems)) != len(stems):
+        raise ConversionError("一批转换中有同名文件，无法区分输出的 PDF")
+
+
+def produced(pdf: Path) -> bool:
+    """Whether LibreOffice wrote this PDF (there and not empty)."""
     return pdf.is_file() and pdf.stat().st_size > 0

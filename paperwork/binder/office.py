@@ -31,7 +31,9 @@ from paperwork.binder.libreoffice import (
     conversion_env,
     convert_batch,
     default_timeout,
+    distinct_stems,
     find_soffice,
+    produced,
 )
 from paperwork.errors import ConversionError
 from paperwork.render.fonts import require_cjk_font
@@ -91,9 +93,7 @@ class WarmOffice:
             return []
         if self._python is None:
             return convert_batch(files, outdir, timeout=self.timeout)
-        stems = [f.stem for f in files]
-        if len(set(stems)) != len(stems):
-            raise ConversionError("一批转换中有同名文件，无法区分输出的 PDF")
+        distinct_stems(files)
         outdir.mkdir(parents=True, exist_ok=True)
         with self._lock:
             pending = [f.resolve() for f in files]
@@ -190,7 +190,7 @@ class WarmOffice:
         result = {str(k): str(v) for k, v in failed.items()} if isinstance(failed, dict) else {}
         for f in files:  # what LibreOffice says it wrote must be there and not empty
             pdf = outdir / f"{f.stem}.pdf"
-            if str(f) not in result and not (pdf.is_file() and pdf.stat().st_size > 0):
+            if str(f) not in result and not produced(pdf):
                 result[str(f)] = "没有写出 PDF"
         return result
 

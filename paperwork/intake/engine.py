@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import logging
 import os
@@ -95,7 +96,7 @@ class Engine:
         import numpy as np
         from PIL import Image
 
-        with Image.open(_bytes_io(image)) as img:
+        with Image.open(io.BytesIO(image)) as img:
             pixels = np.asarray(img.convert("RGB"))[:, :, ::-1]  # OpenCV's BGR
         result = self._ocr()(pixels)
         lines = []
@@ -134,12 +135,6 @@ class Engine:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 json.dump([asdict(t) for t in lines], out, ensure_ascii=False)
             os.replace(tmp, path)
-
-
-def _bytes_io(data: bytes) -> Any:
-    import io
-
-    return io.BytesIO(data)
 
 
 def engine(cache: Path | None, threads: int = 0) -> Engine:

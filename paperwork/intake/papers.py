@@ -8,7 +8,6 @@ Review papers (登记表 and 结果通知单 of each round) get their round from
 
 from __future__ import annotations
 
-import io
 import os
 import time
 from collections.abc import Callable
@@ -106,13 +105,6 @@ class Intake:
 
     def to_dict(self) -> dict[str, object]:
         return {"documents": [d.to_dict() for d in self.documents], "unmatched": list(self.unmatched)}
-
-
-def _height(page: Page) -> float:
-    from PIL import Image
-
-    with Image.open(io.BytesIO(page.image)) as img:
-        return float(img.size[1])
 
 
 def _read_all(
@@ -213,7 +205,7 @@ def read_scans(
         pages.extend(these)
         readable.append(scan)
     texts, cached = _read_all(pages, engine, jobs, tick)
-    heights = [_height(p) for p in pages]
+    heights = [p.height for p in pages]
     proposed = []
     for files, numbers, why in _groups(readable, where, texts, heights, bureau):
         reading = read_paper([texts[n] for n in numbers], [heights[n] for n in numbers], bureau, labels)

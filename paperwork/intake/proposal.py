@@ -94,7 +94,7 @@ def write_proposals(intake: Intake, case: Path | None, out: Path) -> Written:
     if out.exists() and (case is None or not _same_file(case, out)):
         raise WouldOverwrite(f"{out} 已存在，不会覆盖；要把资料加进这个案卷，请用 --case {out}")
     existing = _existing(case)
-    folder = (case or out).parent if case is not None else out.parent
+    folder = (case or out).parent
     known_files = [folder / str(p["file"]) for p in existing if p.get("file")]
     known = {(normalise_title(str(p.get("title", ""))), str(p.get("date", ""))) for p in existing}
     rounds_taken: dict[str, list[str]] = {}

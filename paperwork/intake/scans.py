@@ -8,6 +8,7 @@ single pages; those in one folder, in name order, are grouped into papers later
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ class Page:
     file: Path
     index: int
     image: bytes
+    height: float  # pixels: where "the top of the page" ends
 
 
 def _kind(path: Path) -> Kind | None:
@@ -83,8 +85,6 @@ def collect(paths: Iterable[Path]) -> tuple[list[ScanFile], list[tuple[Path, str
 
 def _natural(name: str) -> tuple[object, ...]:
     """页2 before 页10."""
-    import re
-
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name))
 
 
@@ -93,7 +93,8 @@ def pages_of(scan: ScanFile) -> list[Page]:
     try:
         if scan.kind == "pdf":
             return _pdf_pages(scan.path)
-        return [Page(scan.path, 0, _image_png(scan.path.read_bytes()))]
+        png, height = _image_png(scan.path.read_bytes())
+        return [Page(scan.path, 0, png, height)]
     except PaperworkError:
         raise
     except Exception as exc:  # a damaged file: named, never a traceback
@@ -113,14 +114,14 @@ def _pdf_pages(path: Path) -> list[Page]:
             img = _ink(page.render(scale=scale).to_pil())
             buffer = io.BytesIO()
             img.save(buffer, format="PNG")
-            pages.append(Page(path, index, buffer.getvalue()))
+            pages.append(Page(path, index, buffer.getvalue(), float(img.size[1])))
             page.close()
         return pages
     finally:
         pdf.close()
 
 
-def _image_png(data: bytes) -> bytes:
+def _image_png(data: bytes) -> tuple[bytes, float]:
     from PIL import Image, ImageOps
 
     with Image.open(io.BytesIO(data)) as img:
@@ -129,7 +130,7 @@ def _image_png(data: bytes) -> bytes:
             img.thumbnail((_MAX_SIDE, _MAX_SIDE))
         buffer = io.BytesIO()
         img.save(buffer, format="PNG")
-        return buffer.getvalue()
+        return buffer.getvalue(), float(img.size[1])
 
 
 def _ink(img: Any) -> Any:

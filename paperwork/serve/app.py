@@ -55,8 +55,8 @@ def make_server(
     cache_dir = default_cache_dir() if cache is True else (cache or None)
     builder = Builder(converter, clock, cache_dir)
     ocr_cache = None if cache is False or cache is None else user_cache_dir() / "ocr"
-    proposer = Proposer(ocr_cache)
-    return Server(Workspace(workspace), clock, builder, Access(token), converter, proposer, max_upload)
+    proposer = Proposer(ocr_cache, clock)
+    return Server(Workspace(workspace), clock, builder, Access(token), proposer, max_upload)
 
 
 def _wants_html(request: Request) -> bool:

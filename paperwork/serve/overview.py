@@ -13,6 +13,7 @@ from pathlib import Path
 
 from paperwork.errors import CaseError, PaperworkError
 from paperwork.finding import Finding
+from paperwork.rules.bureau import Bureau, load_bureau
 from paperwork.rules.checklist import next_step
 from paperwork.rules.reports import dates_payload, status_payload
 from paperwork.rules.resolution import Resolved, resolve_file
@@ -45,6 +46,11 @@ class Checked:
     resolved: Resolved | None
     report: Report | None
     failure: tuple[Finding, ...] = ()
+
+    @property
+    def bureau(self) -> Bureau:
+        """The case's bureau data, or the shipped data when the case could not be read."""
+        return self.resolved.bureau if self.resolved is not None else load_bureau()
 
     @property
     def findings(self) -> tuple[Finding, ...]:

@@ -150,11 +150,7 @@ def case_page(request: Request, case_id: str) -> HTMLResponse:
     server = _server(request)
     case = _case(request, case_id)
     checked = check(case.case_file, server.clock)
-    bureau = checked.resolved.bureau if checked.resolved is not None else None
-    if bureau is None:
-        from paperwork.rules.bureau import load_bureau
-
-        bureau = load_bureau()
+    bureau = checked.bureau
     try:
         data, tag = read_case(case.case_file)
     except (

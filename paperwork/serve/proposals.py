@@ -6,15 +6,13 @@ extra the upload is still stored and the answer says what to install.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from pathlib import Path
 
-from paperwork.errors import PaperworkError
 from paperwork.intake.engine import Engine, OcrUnavailable, engine
 from paperwork.intake.papers import read_scans
-from paperwork.rules.resolution import resolve_file
 from paperwork.rules.titles import normalise_title
+from paperwork.serve.overview import Clock, check
 from paperwork.serve.workspace import CaseFolder
 
 __all__ = ["Proposer"]
@@ -23,8 +21,9 @@ __all__ = ["Proposer"]
 class Proposer:
     """Reads one uploaded scan of a case into a proposed paper (title, date, 文号, round)."""
 
-    def __init__(self, cache: Path | None) -> None:
+    def __init__(self, cache: Path | None, clock: Clock) -> None:
         self.cache = cache
+        self.clock = clock
         self._engine: Engine | None = None
         self._lock = threading.Lock()
 
@@ -40,15 +39,9 @@ class Proposer:
             ocr = self._ocr()
         except OcrUnavailable as exc:
             return {"file": stored, "proposal": None, "message": str(exc)}
-        resolved = None
-        with contextlib.suppress(PaperworkError):
-            resolved = resolve_file(case.case_file)
-        bureau = resolved.bureau if resolved is not None else None
-        if bureau is None:
-            from paperwork.rules.bureau import load_bureau
-
-            bureau = load_bureau()
-        result = read_scans([case.folder / stored], bureau, ocr, jobs=1)
+        checked = check(case.case_file, self.clock)
+        resolved = checked.resolved
+        result = read_scans([case.folder / stored], checked.bureau, ocr, jobs=1)
         if not result.documents:
             reason = str(result.unmatched[0].get("reason", "")) if result.unmatched else "没有认出资料"
             return {

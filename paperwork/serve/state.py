@@ -25,9 +25,13 @@ class Server:
     clock: Clock
     builder: Builder
     access: Access
-    converter: Converter
     proposer: Proposer
     max_upload: int = MAX_UPLOAD
+
+    @property
+    def converter(self) -> Converter:
+        """The builds' LibreOffice (a :class:`~paperwork.binder.office.WarmOffice` when serving)."""
+        return self.builder.converter
 
 
 class Refused(PaperworkError):
