@@ -30,7 +30,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synth import generate
 
-from paperwork.binder.batch import Options, build_many
+from paperwork.binder.batch import BuildOptions, build_many
 from paperwork.binder.libreoffice import convert_batch, soffice_version
 
 
@@ -41,7 +41,7 @@ def timed(fn: object) -> tuple[float, object]:
 
 
 def build(paths: list[Path], out: Path, cache: Path, jobs: int, single: bool = False) -> list:
-    return build_many(paths, out, jobs=jobs, options=Options(cache=cache), single=single)
+    return build_many(paths, out, jobs=jobs, options=BuildOptions(cache=cache), single=single)
 
 
 def peak_rss_of_build(case: Path, out: Path, cache: Path) -> tuple[float, float]:
@@ -49,9 +49,9 @@ def peak_rss_of_build(case: Path, out: Path, cache: Path) -> tuple[float, float]
     code = (
         "import resource, sys\n"
         "from pathlib import Path\n"
-        "from paperwork.binder.batch import Options, build_many\n"
+        "from paperwork.binder.batch import BuildOptions, build_many\n"
         f"build_many([Path({str(case)!r})], Path({str(out)!r}), jobs=1, single=True,"
-        f" options=Options(cache=Path({str(cache)!r})))\n"
+        f" options=BuildOptions(cache=Path({str(cache)!r})))\n"
         "me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
         "print(me, kids)\n"

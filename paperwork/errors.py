@@ -1,24 +1,53 @@
-"""The one error root of paperwork, and its few well-known children.
+"""Every error paperwork raises on purpose, in one place.
 
-The library raises these; only the CLI turns them into words on a terminal and
-exit codes.
+The library raises these; only the CLI and the server turn them into words, exit
+codes and HTTP statuses, and they decide from the attributes (``findings``,
+``reason``, ``status``), never from the message, which is for a person::
+
+    PaperworkError                 root: catch this to catch everything paperwork raises
+    ├── CaseError                  a case file that cannot be read (findings, each with path and line)
+    ├── DateFormatError            a text that is no accepted date form (also a ValueError)
+    ├── StaleWrite                 the case file changed since it was read (current: its ETag now)
+    ├── ConfigError                a bureau, regime, calendar or label file, or a template folder, unusable
+    ├── TemplateError              a DOCX template missing, or using a variable the form lacks
+    ├── ConversionError            LibreOffice missing, hung, or no PDF for some documents (files)
+    │   └── FontError              no installed font covers Chinese
+    ├── AttachmentError            a paper's file missing, corrupt, encrypted or of no known kind (findings)
+    ├── PublishError               new binders could not replace the old ones; OUT holds the previous build
+    ├── ChartUnavailable           matplotlib (only the timeline chart needs it) is not installed
+    ├── OcrUnavailable             the OCR extra is not installed
+    ├── WouldOverwrite             an output file exists and is not the case being added to
+    ├── OutsideWorkspace           a name from a request that is not a plain name inside the workspace
+    ├── BadUpload                  an upload refused (reason: too_large, empty, wrong_kind, no_free_name)
+    └── Refused                    a request the server answers with ``status`` and findings
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from paperwork.finding import Finding
 
 __all__ = [
     "AttachmentError",
+    "BadUpload",
     "CaseError",
+    "ChartUnavailable",
     "ConfigError",
     "ConversionError",
+    "DateFormatError",
+    "FontError",
+    "OcrUnavailable",
+    "OutsideWorkspace",
     "PaperworkError",
+    "PublishError",
+    "Refused",
+    "StaleWrite",
     "TemplateError",
+    "WouldOverwrite",
 ]
 
 
@@ -40,8 +69,28 @@ class CaseError(PaperworkError):
         super().__init__(f"{source}：{len(errors)} 处错误；{first}")
 
 
+class DateFormatError(PaperworkError, ValueError):
+    """A text that is not one of the accepted date forms, or an impossible day."""
+
+
+class StaleWrite(PaperworkError):
+    """The file changed since the writer read it: their write would lose the other change.
+
+    ``current`` is the file's ETag now, for the client to read again.
+    """
+
+    def __init__(self, path: Path, current: str) -> None:
+        super().__init__(f"{path} 在您读取之后已被别人修改；请重新载入，再把您的修改填上（您的修改没有保存）")
+        self.path = path
+        self.current = current
+
+
 class ConfigError(PaperworkError):
-    """A bureau data file, regime file or template folder that is unusable."""
+    """A bureau data file, regime file, calendar, intake labels or template folder that is unusable."""
+
+
+class TemplateError(PaperworkError):
+    """A DOCX template is missing, or uses a variable the form does not define."""
 
 
 class ConversionError(PaperworkError):
@@ -53,6 +102,10 @@ class ConversionError(PaperworkError):
     def __init__(self, message: str, files: tuple[Path, ...] = ()) -> None:
         super().__init__(message)
         self.files = files
+
+
+class FontError(ConversionError):
+    """No installed font covers Chinese."""
 
 
 class AttachmentError(PaperworkError):
@@ -67,5 +120,51 @@ class AttachmentError(PaperworkError):
         self.findings = findings
 
 
-class TemplateError(PaperworkError):
-    """A DOCX template is missing, or uses a variable the form does not define."""
+class PublishError(PaperworkError):
+    """The new binders could not replace the old ones; OUT still holds the previous build."""
+
+
+class ChartUnavailable(PaperworkError):
+    """matplotlib, which only the timeline chart needs, is not installed."""
+
+
+class OcrUnavailable(PaperworkError):
+    """The OCR extra is not installed."""
+
+
+class WouldOverwrite(PaperworkError):
+    """The output file exists and is not the case being added to."""
+
+
+class OutsideWorkspace(PaperworkError):
+    """A case id or file name that is not a plain name inside the workspace."""
+
+
+UploadProblem = Literal["too_large", "empty", "wrong_kind", "no_free_name"]
+
+
+class BadUpload(PaperworkError):
+    """An upload refused: ``reason`` says why (too large, empty, not a kind we take, no free name).
+
+    ``limit`` is the size limit in bytes when the upload was too large.
+    """
+
+    def __init__(self, message: str, reason: UploadProblem, limit: int | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.limit = limit
+
+
+class Refused(PaperworkError):
+    """A request answered with ``status`` and ``{"ok": false, "findings": [...]}``."""
+
+    def __init__(
+        self, status: int, findings: tuple[Finding, ...], headers: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__("；".join(f.message for f in findings))
+        self.status = status
+        self.findings = findings
+        self.headers = dict(headers or {})
+
+    def payload(self) -> dict[str, object]:
+        return {"ok": False, "findings": [f.to_dict() for f in self.findings]}

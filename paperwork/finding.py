@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["CODES", "Finding", "Severity", "error", "warning"]
+__all__ = ["CODES", "SEVERITY_NAMES", "Finding", "Severity", "error", "warning"]
 
 Severity = Literal["error", "warning"]
+#: How each severity is called on a screen or a page.
+SEVERITY_NAMES: dict[str, str] = {"error": "错误", "warning": "警告"}
 
 #: Every stable finding code, with what it means. Scripts key on these.
 CODES: dict[str, str] = {
@@ -38,11 +40,16 @@ CODES: dict[str, str] = {
     "CONFIG_INVALID": "局方数据文件不可用",
     "DATE_HOLIDAY": "供电局出具的资料落在非工作日",
     "CALENDAR_NO_DATA": "该年份没有官方节假日数据，按周末推算",
-    "ARCHIVE_NUMBER_BLANK": "装订时案卷的归档号或档号是空的",
+    "ARCHIVE_NUMBER_BLANK": "案卷的归档号或档号是空的，封面和目录上会空着",
     "REQUEST_INVALID": "网页或脚本发来的内容不能用（缺少的项、错误的名字或日期）",
     "CASE_EXISTS": "要新建的案卷编号已经有了",
     "CASE_STALE": "案卷在读取之后已被别人修改，这次修改没有保存",
-    "UPLOAD_REFUSED": "上传的文件太大、是空的，或不是 PDF、JPG、PNG、DOCX、DOC",
+    "UPLOAD_REFUSED": "上传的文件是空的，或不是 PDF、图片、DOCX、DOC、RTF",
+    "UPLOAD_TOO_LARGE": "上传的文件或发来的内容超过大小上限",
+    "CASE_NOT_FOUND": "工作区里没有这个案卷",
+    "OUTPUT_MISSING": "要下载的装订结果或预览还没有（先装订）",
+    "OPERATION_FAILED": "操作没有完成：LibreOffice、磁盘或数据文件的问题，原因见说明",
+    "INTERNAL_ERROR": "服务器内部错误（程序的问题），请把操作步骤和服务器日志发给维护者",
 }
 
 
@@ -53,6 +60,8 @@ class Finding:
     ``path`` is the field path in the case file (``documents[3].date``), or
     None for the case as a whole; ``line`` is the 1-based line in the case file
     where there is one; ``rule`` is R1…R6 where one of the dating rules applies.
+    ``subject`` is what the finding is about, for programs (the missing form's title for
+    PAPER_MISSING); the message is for people and is never parsed.
     """
 
     code: str
@@ -62,6 +71,7 @@ class Finding:
     line: int | None = None
     rule: str | None = None
     source: str | None = None
+    subject: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.code not in CODES:

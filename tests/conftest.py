@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import zipfile
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +23,8 @@ DEMO = FIXTURES / "demo" / "case.yaml"
 EXPANSION = FIXTURES / "expansion" / "case.yaml"
 BROKEN = FIXTURES / "broken"
 REFERENCE_FORMS = Path(__file__).resolve().parent / "reference-forms"  # public State Grid forms, copied in
-TODAY = None  # validate against the real date; fixtures are all in the past
+#: The day the tests check against: fixed, so that no test depends on the real date.
+TODAY = date(2026, 12, 1)
 
 
 def docx_text(path: Path) -> str:
@@ -70,6 +73,72 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.soffice)
 
 
+def copy_demo(target: Path) -> Path:
+    """A private copy of the demo case folder at ``target``, safe to edit; returns its case file."""
+    shutil.copytree(DEMO.parent, target)
+    return target / "case.yaml"
+
+
+def fake_soffice(folder: Path, body: str) -> Path:
+    """A stand-in ``soffice``: a bash script with ``body``, for LibreOffice that hangs, fails, lies."""
+    script = folder / "fake-soffice"
+    script.write_text("#!/usr/bin/env bash\n" + body, encoding="utf-8")
+    script.chmod(0o755)
+    return script
+
+
+def _pages_of(doc: Path) -> int:
+    """How many pages a DOCX asks for by explicit page breaks (our stamps: one number a page)."""
+    try:
+        with zipfile.ZipFile(doc) as z:
+            xml = z.read("word/document.xml").decode("utf-8")
+    except (zipfile.BadZipFile, KeyError):
+        return 1
+    return 1 + xml.count("<w:pageBreakBefore/>") + xml.count('w:type="page"')
+
+
+def blank_pdfs(files: list[Path], outdir: Path) -> list[Path]:
+    """A converter stand-in: blank A4 pages for each document (one per page break), instantly."""
+    from pypdf import PdfWriter
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    out = []
+    for f in files:
+        writer = PdfWriter()
+        for _ in range(_pages_of(f)):
+            writer.add_blank_page(595, 842)
+        target = outdir / f"{f.stem}.pdf"
+        with target.open("wb") as fh:
+            writer.write(fh)
+        out.append(target)
+    return out
+
+
+#: How the browser tests start Debian's Chromium: headless, nothing fetched from the network.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    """Debian's Chromium (or ``$PAPERWORK_CHROMIUM``); under CI=true its absence is a failure."""
+    found = (
+        os.environ.get("PAPERWORK_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
+    if found:
+        return found
+    if os.environ.get("CI") == "true":
+        pytest.fail("CI=true but Chromium is missing (apt install chromium)")
+    pytest.skip("Chromium is missing (apt install chromium)")
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
@@ -78,9 +147,7 @@ def runner() -> CliRunner:
 @pytest.fixture
 def demo_copy(tmp_path: Path) -> Path:
     """A private copy of the demo case folder, safe to edit."""
-    target = tmp_path / "demo"
-    shutil.copytree(DEMO.parent, target)
-    return target / "case.yaml"
+    return copy_demo(tmp_path / "demo")
 
 
 @pytest.fixture(scope="session")

@@ -394,7 +394,7 @@ def fill_blanks(docx: Path, values: tuple[str, ...], out: Path) -> Path:
 def make_forms(folder: Path, reference_forms: Path, case_file: Path, seed: int = 5) -> list[Expected]:
     """Our own filled forms of ``case_file`` and the reference forms, converted and scanned."""
     from paperwork import load_case, resolve
-    from paperwork.binder.build import render_form
+    from paperwork.binder.forms import render_form
     from paperwork.binder.libreoffice import convert_batch
     from paperwork.case.dates import chinese
 

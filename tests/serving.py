@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import DEMO, ROOT
+from tests.conftest import ROOT, copy_demo
 
 
 def free_port() -> int:
@@ -28,7 +28,7 @@ def free_port() -> int:
 def workspace(folder: Path) -> Path:
     """A workspace with the demo case (and its scans) and the in-progress case, as copies."""
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(DEMO.parent, folder / "demo")
+    copy_demo(folder / "demo")
     shutil.copytree(ROOT / "fixtures" / "in-progress", folder / "in-progress")
     return folder
 

@@ -4,7 +4,6 @@ counts that agree, and a checklist that says 已完成 only when it is."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -18,15 +17,13 @@ from pypdf import PdfReader, PdfWriter
 
 from paperwork import build, checklist, load_case, resolve, validate
 from paperwork.cli import cli
-from tests.conftest import DEMO, edit_case
-from tests.test_hardening import blank_pdfs
+from tests.conftest import DEMO, blank_pdfs, copy_demo, edit_case
 
 A4 = (595.3, 841.9)
 
 
 def demo_copy(tmp_path: Path) -> Path:
-    shutil.copytree(DEMO.parent, tmp_path / "case")
-    return tmp_path / "case" / "case.yaml"
+    return copy_demo(tmp_path / "case")
 
 
 def codes(case: Path) -> list[tuple[str, str, str]]:

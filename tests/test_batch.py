@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-import paperwork.render.templates as render
+import paperwork.render.docx_templates as render
 from paperwork import load_case, resolve
-from paperwork.binder.batch import Options, build_many
+from paperwork.binder.batch import BuildOptions, build_many
 from paperwork.binder.build import build
 from paperwork.binder.cache import Cache
 from paperwork.cli import cli
@@ -52,7 +52,7 @@ def test_many_cases_go_to_their_own_folders_and_one_failure_does_not_stop_them(
 def test_duplicate_case_ids_fail_the_second(soffice: Path, tmp_path: Path) -> None:
     a = copy_case(DEMO, tmp_path / "a")
     b = copy_case(DEMO, tmp_path / "b")
-    outcomes = build_many([a, b], tmp_path / "out", jobs=1, options=Options(cache=tmp_path / "cache"))
+    outcomes = build_many([a, b], tmp_path / "out", jobs=1, options=BuildOptions(cache=tmp_path / "cache"))
     assert [o.status for o in outcomes] == ["built", "failed"]
     assert "重复" in outcomes[1].message
 
@@ -138,7 +138,7 @@ def test_a_document_libreoffice_cannot_convert_fails_only_its_case(soffice: Path
             raise ConversionError("LibreOffice 没有产生这些文件的 PDF：old.doc")
         return convert_batch(files, outdir)
 
-    outcomes = build_many([good, bad], tmp_path / "out", jobs=1, options=Options(), batch=picky)
+    outcomes = build_many([good, bad], tmp_path / "out", jobs=1, options=BuildOptions(), batch=picky)
     assert [o.status for o in outcomes] == ["built", "failed"]
     assert "old.doc" in outcomes[1].message
     assert (tmp_path / "out" / "GY-2023-017" / "大本资料.pdf").is_file()

@@ -10,9 +10,10 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from paperwork.binder.libreoffice import convert_batch, find_soffice
+from paperwork.binder.libreoffice import OfficeSettings, convert_batch, find_soffice
 from paperwork.errors import ConversionError
 from paperwork.render.fonts import INSTALL_HINT
+from tests.conftest import fake_soffice
 
 
 def make_docs(folder: Path, n: int) -> list[Path]:
@@ -36,7 +37,6 @@ def test_one_run_converts_a_batch(soffice: Path, tmp_path: Path) -> None:
 
 
 def test_missing_libreoffice_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("PAPERWORK_SOFFICE", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(Path, "is_file", lambda self: False)
     with pytest.raises(ConversionError) as info:
@@ -44,21 +44,13 @@ def test_missing_libreoffice_says_what_to_install(monkeypatch: pytest.MonkeyPatc
     assert INSTALL_HINT in str(info.value) and "libreoffice" in str(info.value)
 
 
-def fake_soffice(tmp_path: Path, body: str) -> Path:
-    script = tmp_path / "fake-soffice"
-    script.write_text("#!/usr/bin/env bash\n" + body, encoding="utf-8")
-    script.chmod(0o755)
-    return script
-
-
 def test_hung_run_is_killed_and_retried_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     count = tmp_path / "count"
     script = fake_soffice(tmp_path, f"echo run >> {count}\nsleep 30 &\nwait\n")
-    monkeypatch.setenv("PAPERWORK_SOFFICE", str(script))
     docs = make_docs(tmp_path / "in", 2)
     started = time.monotonic()
     with pytest.raises(ConversionError, match="超时"):
-        convert_batch(docs, tmp_path / "out", timeout=1)
+        convert_batch(docs, tmp_path / "out", timeout=1, settings=OfficeSettings(soffice=script))
     assert time.monotonic() - started < 10  # the sleeping children were killed with the group
     assert count.read_text().count("run") == 2
 
@@ -69,10 +61,10 @@ def test_empty_output_is_an_error_naming_the_file(monkeypatch: pytest.MonkeyPatc
         'out=""; prev=""\nfor a in "$@"; do if [ "$prev" = "--outdir" ]; then out="$a"; fi; prev="$a"; done\n'
     )
     body += 'for a in "$@"; do case "$a" in *.docx) : > "$out/$(basename "${a%.docx}").pdf";; esac; done\n'
-    monkeypatch.setenv("PAPERWORK_SOFFICE", str(fake_soffice(tmp_path, body)))
+    settings = OfficeSettings(soffice=fake_soffice(tmp_path, body))
     docs = make_docs(tmp_path / "in", 2)
     with pytest.raises(ConversionError, match=r"doc0\.docx"):
-        convert_batch(docs, tmp_path / "out", timeout=20)
+        convert_batch(docs, tmp_path / "out", timeout=20, settings=settings)
     assert os.path.getsize(tmp_path / "out" / "doc0.pdf") == 0
 
 
@@ -80,6 +72,6 @@ def test_missing_cjk_font_says_what_to_install(monkeypatch: pytest.MonkeyPatch, 
     import paperwork.render.fonts as convert
 
     monkeypatch.setattr(convert, "_has_cjk_font", lambda: False)
-    monkeypatch.setenv("PAPERWORK_SOFFICE", str(fake_soffice(tmp_path, "exit 0\n")))
+    settings = OfficeSettings(soffice=fake_soffice(tmp_path, "exit 0\n"))
     with pytest.raises(ConversionError, match="fonts-noto-cjk"):
-        convert_batch(make_docs(tmp_path / "in", 1), tmp_path / "out")
+        convert_batch(make_docs(tmp_path / "in", 1), tmp_path / "out", settings=settings)

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from paperwork.case.dates import DateFormatError, chinese, compact, parse_date
+from paperwork.case.dates import chinese, compact, parse_date
+from paperwork.errors import DateFormatError
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from pypdf import PdfReader
 from paperwork import build, load_case, resolve
 from paperwork.binder.libreoffice import convert_batch
 from paperwork.render.fonts import SUBSTITUTES, printed_in
-from tests.conftest import DEMO, REFERENCE_FORMS, edit_case
+from tests.conftest import REFERENCE_FORMS, copy_demo, edit_case
 
 FORMS = sorted(REFERENCE_FORMS.glob("*.docx"))
 
@@ -40,8 +40,7 @@ def characters(pages: list) -> Counter[str]:  # type: ignore[type-arg]
 
 
 def test_every_reference_form_keeps_every_character_in_the_binder(soffice: Path, tmp_path: Path) -> None:
-    case_dir = tmp_path / "case"
-    shutil.copytree(DEMO.parent, case_dir)
+    case_dir = copy_demo(tmp_path / "case").parent
     papers = ["供电方案答复单", "高压客户用电登记表", "前期资料", "启动设备清单"]
     attach = dict(zip(papers, FORMS, strict=False))
     for form in attach.values():

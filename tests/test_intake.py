@@ -25,7 +25,7 @@ from paperwork.cli import cli
 from paperwork.intake.engine import TextLine
 from paperwork.intake.reading import read_paper
 from paperwork.rules.bureau import load_bureau
-from tests.conftest import DEMO, REFERENCE_FORMS
+from tests.conftest import DEMO, REFERENCE_FORMS, copy_demo
 from tests.scanmaker import (
     Expected,
     Notice,
@@ -160,15 +160,9 @@ def corpus(soffice: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         timeout=1800,
     )
     assert done.returncode == 0, done.stderr
-    old = os.environ.get("XDG_CACHE_HOME")
-    os.environ["XDG_CACHE_HOME"] = env["XDG_CACHE_HOME"]
-    try:
+    with pytest.MonkeyPatch.context() as patch:  # the other tests here read through the same OCR cache
+        patch.setenv("XDG_CACHE_HOME", env["XDG_CACHE_HOME"])
         yield Corpus(root, expected, loose, json.loads(done.stdout))
-    finally:
-        if old is None:
-            os.environ.pop("XDG_CACHE_HOME", None)
-        else:
-            os.environ["XDG_CACHE_HOME"] = old
 
 
 def _by_file(corpus: Corpus) -> dict[str, dict[str, object]]:
@@ -263,8 +257,7 @@ def test_a_new_case_with_proposals_never_overwritten(corpus: Corpus, tmp_path: P
 
 
 def test_added_to_a_case_nothing_changed_and_rules_checked(corpus: Corpus, tmp_path: Path) -> None:
-    case = tmp_path / "demo"
-    shutil.copytree(DEMO.parent, case)
+    case = copy_demo(tmp_path / "demo").parent
     before = (case / "case.yaml").read_text(encoding="utf-8")
     # a notice whose date breaks the order: the mid-check result before the drawings were reviewed
     rng = random.Random(3)
@@ -302,8 +295,8 @@ def test_added_to_a_case_nothing_changed_and_rules_checked(corpus: Corpus, tmp_p
 
 
 def test_uploaded_scan_is_proposed_then_confirmed_on_the_page(corpus: Corpus, tmp_path: Path) -> None:
+    from tests.conftest import CHROMIUM_FLAGS, chromium_path
     from tests.serving import running, workspace
-    from tests.test_serve_browser import CHROMIUM_FLAGS, _chromium
 
     try:
         from playwright.sync_api import sync_playwright
@@ -326,7 +319,7 @@ def test_uploaded_scan_is_proposed_then_confirmed_on_the_page(corpus: Corpus, tm
         )
         assert answer.json()["file"] == "scans/通知单.pdf"
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS)
+            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(srv.url + "/cases/GY-2023-017")
             rows = page.locator("#papers tbody tr[data-index]").count()

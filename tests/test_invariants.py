@@ -24,8 +24,7 @@ from hypothesis import strategies as st
 
 from paperwork import PaperworkError, build, load_case, resolve
 from paperwork.cli import cli
-from tests.conftest import DEMO
-from tests.test_hardening import blank_pdfs
+from tests.conftest import DEMO, blank_pdfs
 
 BASE = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
 for _doc in BASE["documents"]:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import BROKEN, DEMO, ROOT
 
 from paperwork import CaseError, PaperworkError, load_case, parse_date
 from paperwork.cli import cli
+from tests.conftest import BROKEN, DEMO, ROOT
 
 HEAVY = ("openpyxl", "pypdf", "docx", "docxtpl", "matplotlib", "numpy", "PIL")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,31 +16,10 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import DEMO, outline
+from tests.conftest import CHROMIUM_FLAGS, DEMO, chromium_path, outline
 from tests.serving import Running, running, workspace
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCANS = DEMO.parent / "scans"
-
-
-def _chromium() -> str:
-    found = (
-        os.environ.get("PAPERWORK_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    )
-    if found:
-        return found
-    if os.environ.get("CI") == "true":
-        pytest.fail("CI=true but Chromium is missing (apt install chromium)")
-    pytest.skip("Chromium is missing (apt install chromium)")
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +31,7 @@ def browser() -> Iterator[Any]:
             pytest.fail("CI=true but Playwright is missing (pip install playwright)")
         pytest.skip("Playwright is missing")
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS)
+        chromium = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         yield chromium
         chromium.close()
 

@@ -13,7 +13,7 @@ from docxtpl import DocxTemplate
 
 from paperwork import TemplateError, load_bureau, load_case, resolve
 from paperwork.render.contexts import MODELS, form_data, template_fields
-from paperwork.render.templates import default_templates, render_docx, template_variables
+from paperwork.render.docx_templates import default_templates, render_docx, template_variables
 from tests.conftest import DEMO, ROOT, docx_text, edit_case
 
 
@@ -34,7 +34,7 @@ def test_every_generated_form_has_a_template_and_model() -> None:
 
 
 def test_templates_rebuild_to_the_same_content(tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location("template_build", ROOT / "templates" / "build.py")
+    spec = importlib.util.spec_from_file_location("template_build", ROOT / "templates" / "make_docx.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -122,7 +122,7 @@ def test_equipment_rows_loop(tmp_path: Path) -> None:
 
 
 def test_template_copy_in_a_user_folder_is_found_first(tmp_path: Path) -> None:
-    from paperwork.render.templates import find_template
+    from paperwork.render.docx_templates import find_template
 
     own = tmp_path / "own"
     own.mkdir()

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from paperwork import CODES, CaseError, catalogs, derived_dates, load_case, loads_case, resolve, validate
-from tests.conftest import BROKEN, DEMO, EXPANSION
+from tests.conftest import BROKEN, DEMO, EXPANSION, TODAY
 
 
 def expected(path: Path) -> tuple[str, str | None]:
@@ -22,7 +22,7 @@ def expected(path: Path) -> tuple[str, str | None]:
 
 def findings_of(path: Path) -> list[tuple[str, str | None]]:
     try:
-        report = validate(load_case(path))
+        report = validate(load_case(path), today=TODAY)
     except CaseError as exc:
         return [(f.code, f.rule) for f in exc.findings]
     return [(f.code, f.rule) for f in report.errors]
@@ -30,9 +30,11 @@ def findings_of(path: Path) -> list[tuple[str, str | None]]:
 
 def test_shipped_good_cases_pass() -> None:
     for path in (DEMO, EXPANSION):
-        report = validate(load_case(path))
+        report = validate(load_case(path), today=TODAY)
         assert report.ok, [f.message for f in report.findings]
-        assert report.findings == ()
+        # the expansion case has no 归档号/档号 yet: its covers would go out blank, and validate says so
+        assert {f.code for f in report.findings} <= {"ARCHIVE_NUMBER_BLANK"}
+        assert all(f.severity == "warning" for f in report.findings)
 
 
 @pytest.mark.parametrize("path", sorted(BROKEN.glob("*.yaml")), ids=lambda p: p.stem)
@@ -235,7 +237,7 @@ def _archive_number_blank(tmp_path: Path) -> set[str]:
     data = demo_data()
     data["archive"].pop("big")
     (tmp_path / "case.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    from tests.test_hardening import blank_pdfs
+    from tests.conftest import blank_pdfs
 
     result = build(resolve(load_case(tmp_path / "case.yaml")), tmp_path / "out", converter=blank_pdfs)
     return {f.code for f in result.report.findings}
@@ -278,13 +280,23 @@ def test_each_recipe_produces_its_code(code: str, tmp_path: Path) -> None:
 
 
 #: Codes only the server gives (a request, not a case file): asserted by tests/test_serve_api.py.
-SERVER_CODES = {"REQUEST_INVALID", "CASE_EXISTS", "CASE_STALE", "UPLOAD_REFUSED"}
+SERVER_CODES = {
+    "REQUEST_INVALID",
+    "CASE_EXISTS",
+    "CASE_STALE",
+    "UPLOAD_REFUSED",
+    "UPLOAD_TOO_LARGE",
+    "CASE_NOT_FOUND",
+    "OUTPUT_MISSING",
+    "OPERATION_FAILED",
+    "INTERNAL_ERROR",
+}
 
 
 def test_every_finding_code_is_exercised() -> None:
     from_fixtures = {c for path in BROKEN.glob("*.yaml") for c, _ in findings_of(path)}
     assert from_fixtures | set(RECIPES) | SERVER_CODES == set(CODES)
-    server_tests = (Path(__file__).parent / "test_serve_api.py").read_text(encoding="utf-8")
+    server_tests = (Path(__file__).parent / "test_api.py").read_text(encoding="utf-8")
     assert all(f'"{code}"' in server_tests for code in SERVER_CODES)
 
 

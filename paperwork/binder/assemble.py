@@ -13,19 +13,18 @@ from typing import Any
 from pypdf import PageObject, PdfWriter
 from pypdf.generic import (
     ArrayObject,
-    DecodedStreamObject,
     DictionaryObject,
-    FloatObject,
     IndirectObject,
     NameObject,
 )
 
-from paperwork.binder.fitting import defang, place_on_a4
+from paperwork.binder.fitting import content_stream, defang, form_xobject, place_on_a4
 from paperwork.binder.layout import Layout, Piece
-from paperwork.binder.pages import PageSource, PdfPart
+from paperwork.binder.page_ranges import PageSource, PdfPart
 from paperwork.case.dates import compact
+from paperwork.files import atomic_path
 
-__all__ = ["BinderPdfs", "Meta", "assemble"]
+__all__ = ["BinderPdfs", "Meta", "assemble_binder"]
 
 
 @dataclass(frozen=True)
@@ -71,26 +70,16 @@ class _Overlays:
         self.writer = writer
         self.forms: dict[tuple[str, int], _Form] = {}
         self.wrap = (
-            writer._add_object(_stream(b"q\n")),
-            writer._add_object(_stream(b"\nQ\n")),
+            writer._add_object(content_stream(b"q\n")),
+            writer._add_object(content_stream(b"\nQ\n")),
         )
 
     def form(self, source: str, page: PageObject, index: int) -> _Form:
         key = (source, index)
         if key not in self.forms:
-            contents = page.get_contents()  # a stream with no keys is falsy: test for None
-            xobject = _stream(contents.get_data() if contents is not None else b"")
             box = page.mediabox
-            xobject.update(
-                {
-                    NameObject("/Type"): NameObject("/XObject"),
-                    NameObject("/Subtype"): NameObject("/Form"),
-                    NameObject("/BBox"): ArrayObject([FloatObject(float(v)) for v in box]),
-                    NameObject("/Resources"): page["/Resources"].clone(self.writer),
-                }
-            )
             name = NameObject(f"/PwOverlay{len(self.forms)}")
-            ref = self.writer._add_object(xobject)
+            ref = form_xobject(self.writer, page)
             self.forms[key] = _Form(name, ref, float(box.left), float(box.right), float(box.top))
         return self.forms[key]
 
@@ -105,7 +94,9 @@ class _Overlays:
         resources = page.setdefault(NameObject("/Resources"), DictionaryObject()).get_object()
         xobjects = resources.setdefault(NameObject("/XObject"), DictionaryObject()).get_object()
         xobjects[name] = ref
-        draw = self.writer._add_object(_stream(f"q 1 0 0 1 {dx:.3f} {dy:.3f} cm {name} Do Q\n".encode()))
+        draw = self.writer._add_object(
+            content_stream(f"q 1 0 0 1 {dx:.3f} {dy:.3f} cm {name} Do Q\n".encode())
+        )
         contents = page.get("/Contents")
         existing: list[Any] = []
         if contents is not None:
@@ -119,13 +110,7 @@ def _size(page: PageObject) -> tuple[float, float]:
     return float(box.width), float(box.height)
 
 
-def _stream(data: bytes) -> DecodedStreamObject:
-    stream = DecodedStreamObject()
-    stream.set_data(data)
-    return stream
-
-
-def assemble(lay: Layout, pdfs: BinderPdfs, meta: Meta, out: Path) -> int:
+def assemble_binder(lay: Layout, pdfs: BinderPdfs, meta: Meta, out: Path) -> int:
     """Write the binder PDF; returns its total page count.
 
     With ``pdfs.numbers_left`` (double-sided printing) the even pages of the file, the backs
@@ -193,8 +178,6 @@ def _assemble(lay: Layout, pdfs: BinderPdfs, meta: Meta, out: Path, source: Page
         }
     )
     writer.page_mode = "/UseOutlines"
-    tmp = out.with_suffix(".part")
-    with tmp.open("wb") as fh:
+    with atomic_path(out) as tmp, tmp.open("wb") as fh:
         writer.write(fh)
-    tmp.replace(out)
     return len(writer.pages)

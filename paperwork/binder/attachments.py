@@ -12,34 +12,20 @@ from __future__ import annotations
 import io
 import warnings
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import img2pdf
 from PIL import Image, ImageSequence, UnidentifiedImageError
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError, PyPdfError
 
+from paperwork.binder.page_ranges import A4, PDF_ERRORS
 from paperwork.errors import AttachmentError
+from paperwork.files import FileKind, Sniffed, sniff_file
 
 __all__ = ["FileKind", "Sniffed", "check_office", "check_pdf", "image_to_pdf", "sniff"]
 
-FileKind = Literal["pdf", "image", "office"]
-_A4 = (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297))
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97–2003 (.doc) and other OLE files
-_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*", b"BM")
 #: Images larger than this are refused, not decoded (a 20000×20000 PNG is 400 M pixels).
 MAX_PIXELS = 100_000_000
-_PDF_ERRORS = (PdfReadError, PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError, IndexError)
-
-
-@dataclass(frozen=True)
-class Sniffed:
-    """What a file really is: its kind and the suffix LibreOffice should see."""
-
-    kind: FileKind
-    suffix: str
 
 
 def _missing(path: Path, title: str) -> AttachmentError:
@@ -47,21 +33,15 @@ def _missing(path: Path, title: str) -> AttachmentError:
 
 
 def sniff(path: Path, title: str) -> Sniffed:
-    """Decide a file's kind by its content; AttachmentError when it is nothing we can bind."""
+    """Decide a file's kind by its content; AttachmentError when it is nothing we can bind.
+
+    Beyond the kinds :func:`paperwork.files.sniff` knows, any image Pillow can open is taken.
+    """
     if not path.is_file():
         raise _missing(path, title)
-    with path.open("rb") as fh:
-        head = fh.read(2048)
-    if b"%PDF-" in head[:1024]:
-        return Sniffed("pdf", ".pdf")
-    if head.startswith(b"PK\x03\x04"):
-        return Sniffed("office", ".docx")
-    if head.startswith(_OLE):
-        return Sniffed("office", ".doc")
-    if head.lstrip().startswith(b"{\\rtf"):
-        return Sniffed("office", ".rtf")
-    if head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
-        return Sniffed("image", path.suffix.lower() or ".img")  # decoded in full later: damage shows there
+    known = sniff_file(path)
+    if known is not None:
+        return known  # an image is decoded in full later: damage shows there
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -92,7 +72,7 @@ def check_pdf(path: Path, title: str) -> int:
             _ = page.mediabox.width, page.rotation
     except AttachmentError:
         raise
-    except _PDF_ERRORS as exc:
+    except PDF_ERRORS as exc:
         raise AttachmentError(f"{title}的文件 {path} 已损坏，无法读取（{exc}）；请重新扫描或导出") from None
     if count == 0:
         raise AttachmentError(f"{title}的文件 {path} 没有页面；请重新扫描或导出")
@@ -100,20 +80,25 @@ def check_pdf(path: Path, title: str) -> int:
 
 
 def _decoded(path: Path, title: str) -> tuple[int, str]:
-    """Decode every frame fully (a cut-off JPEG fails here); returns (frames, format)."""
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    """Decode every frame fully (a cut-off JPEG fails here); returns (frames, format).
+
+    A frame over MAX_PIXELS is refused before it is decoded (Pillow's own limit, a process-wide
+    setting, is left as it is; a picture far over it is refused by Pillow first).
+    """
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit decides
             with Image.open(path) as img:
                 frames = 0
                 for frame in ImageSequence.Iterator(img):
+                    if frame.width * frame.height > MAX_PIXELS:
+                        raise Image.DecompressionBombError(f"{frame.width}×{frame.height}")
                     if frame.format == "JPEG":  # decoded at 1/8 scale: every byte still read, 5× faster
                         frame.draft(frame.mode, (max(1, frame.width // 8), max(1, frame.height // 8)))
                     frame.load()
                     frames += 1
                 return frames, str(img.format)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except Image.DecompressionBombError:
         raise AttachmentError(
             f"{title}的图片 {path} 太大（超过 {MAX_PIXELS // 1_000_000} 百万像素），不像是扫描件；"
             "请用 300 dpi 以下重新扫描"
@@ -131,7 +116,7 @@ def image_to_pdf(path: Path, title: str, out: Path) -> Path:
         landscape = img.width > img.height
     # on an A4 page of its own orientation, reduced if larger, never enlarged into a blur;
     # the binder then turns and fits it into the stamp-safe area (see fitting.py)
-    page = (_A4[1], _A4[0]) if landscape else _A4
+    page = (A4[1], A4[0]) if landscape else A4
     layout = img2pdf.get_layout_fun(page, fit=img2pdf.FitMode.shrink)
     try:
         if frames == 1 and fmt in {"JPEG", "PNG"}:

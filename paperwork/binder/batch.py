@@ -17,20 +17,23 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from paperwork.binder.build import CaseJob, CaseOutcome, Event, Options, build_cases, remove_if_empty
-from paperwork.binder.libreoffice import Converter, convert_batch
+from paperwork.binder.build import BuildOptions, CaseJob, CaseOutcome, Event, build_cases, remove_if_empty
+from paperwork.binder.libreoffice import Converter
 from paperwork.case.model import load_case
 from paperwork.errors import PaperworkError
+from paperwork.files import safe_name
 
-__all__ = ["CaseOutcome", "Event", "Options", "build_many", "safe_folder_name"]
+__all__ = ["BuildOptions", "CaseOutcome", "Event", "build_many", "safe_folder_name"]
 
 
 def safe_folder_name(case_id: str) -> str:
     """A case id as a folder name on any system."""
-    return "".join("_" if c in '/\\:*?"<>|' else c for c in case_id).strip(". ") or "case"
+    return safe_name(case_id, "case")
 
 
-def _worker(jobs: list[CaseJob], options: Options, events: Any, converter: Converter) -> list[CaseOutcome]:
+def _worker(
+    jobs: list[CaseJob], options: BuildOptions, events: Any, converter: Converter | None
+) -> list[CaseOutcome]:
     """A worker process's share: built in one go, outcomes made fit to travel back."""
     outcomes = build_cases(jobs, options, converter, lambda kind, case_id: events.put((kind, case_id)))
     return [o.portable() for o in outcomes]
@@ -67,13 +70,13 @@ def build_many(
     out: Path,
     *,
     jobs: int | None = None,
-    options: Options | None = None,
+    options: BuildOptions | None = None,
     single: bool = False,
     on_event: Event | None = None,
-    batch: Converter = convert_batch,
+    batch: Converter | None = None,
 ) -> list[CaseOutcome]:
     """Build every case; with ``single`` the one case goes straight into ``out``."""
-    options = options or Options()
+    options = options or BuildOptions()
     fresh = not out.exists()
     try:
         return _build_many(
@@ -95,10 +98,10 @@ def _build_many(
     out: Path,
     *,
     workers: int,
-    options: Options,
+    options: BuildOptions,
     single: bool,
     on_event: Event | None,
-    batch: Converter,
+    batch: Converter | None,
 ) -> list[CaseOutcome]:
     todo, failed = _targets(paths, out, single)
     for outcome in failed:

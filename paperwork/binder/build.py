@@ -1,80 +1,63 @@
-"""Building cases: the one path that the library, the CLI and the batch all take.
+"""Building cases: the one path that the library, the CLI, the batch and the server all take.
 
-:func:`build_cases` reads, checks and builds a list of cases in this process: an
-unchanged case (same fingerprint as OUT's manifest) is reported at once; the
-others are prepared, their documents converted together (one LibreOffice run for
-all, a second for archive parts whose page guess was wrong), then assembled and
-published, each into its own OUT, which changes only when that case succeeded.
-:func:`build` is the library's one-case call; :mod:`paperwork.binder.batch` deals
-cases to worker processes that each call :func:`build_cases`.
+:func:`build_cases` reads, checks and builds a list of cases in this process: an unchanged
+case (same fingerprint as OUT's manifest) is reported at once; each of the others goes
+through the phases of :mod:`paperwork.binder.phases` — prepared, converted (the documents of
+all cases in shared LibreOffice runs, :mod:`paperwork.binder.conversion`), assembled,
+published — each into its own OUT, which changes only when that case succeeded.
+:func:`build` is the library's one-case call; :mod:`paperwork.binder.batch` deals cases to
+worker processes that each call :func:`build_cases`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import os
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pypdf import PdfReader
 
-from paperwork.binder.cache import Cache, fill_cached
-from paperwork.binder.casebuild import (
+from paperwork.binder.cache import Cache
+from paperwork.binder.conversion import Failed, convert_prepared
+from paperwork.binder.libreoffice import Converter, convert_batch
+from paperwork.binder.manifest import Manifest, fingerprint
+from paperwork.binder.options import BuildOptions
+from paperwork.binder.phases import (
     CATALOG_BOOK,
     FORMS_FOLDER,
     BinderOutput,
     BuildResult,
-    CaseBuild,
-    Settings,
+    Prepared,
+    assemble,
+    prepare,
+    publish,
 )
-from paperwork.binder.libreoffice import Converter, convert_batch, default_timeout
-from paperwork.binder.manifest import Manifest, fingerprint
-from paperwork.binder.pdfs import pdfs_for
 from paperwork.case.model import Case, load_case
-from paperwork.errors import CaseError, ConversionError, PaperworkError, TemplateError
+from paperwork.errors import CaseError, PaperworkError
 from paperwork.finding import Finding
-from paperwork.render.contexts import form_data
-from paperwork.rules.bureau import load_bureau
-from paperwork.rules.resolution import Resolved, resolve
+from paperwork.rules.resolution import Resolved, resolve_case
 from paperwork.rules.validation import Report, validate
 
 __all__ = [
     "BinderOutput",
+    "BuildOptions",
     "BuildResult",
     "CaseJob",
     "CaseOutcome",
-    "Options",
+    "Event",
     "build",
     "build_cases",
-    "render_form",
 ]
 
 CaseStatus = Literal["built", "unchanged", "failed"]
-#: Progress events: ("prepared" | "done" | "failed", case id), or ("converting", what LibreOffice does).
+#: Progress events: ``on_event(kind, subject)``. ``kind`` is "prepared", "done" or "failed" with the
+#: case id as ``subject``, or "converting" with what LibreOffice is doing, in Chinese, as ``subject``.
 Event = Callable[[str, str], None]
-
-
-@dataclass(frozen=True)
-class Options:
-    """How to build: draft, own templates, cache folder (None: no cache), the day to check against."""
-
-    draft: bool = False
-    templates: Path | None = None
-    cache: Path | None = None
-    today: date | None = None
-    bureau: Path | None = None
-    duplex: bool = False
-    timeout: float | None = None  # seconds per LibreOffice run; None: default_timeout()
-
-    @property
-    def settings(self) -> Settings:
-        return Settings(self.draft, self.templates, self.duplex)
 
 
 @dataclass(frozen=True)
@@ -125,13 +108,10 @@ def _failed(job: CaseJob, case_id: str, exc: PaperworkError | OSError, started: 
     return CaseOutcome(job.path, case_id, "failed", None, 0, seconds, message, findings, error=exc)
 
 
-def _resolved(job: CaseJob, options: Options) -> Resolved:
+def _resolved(job: CaseJob, options: BuildOptions) -> Resolved:
     if job.resolved is not None:
         return job.resolved
-    case = job.case or load_case(job.path)
-    overrides = [case.folder / case.bureau] if case.bureau else []
-    overrides += [options.bureau] if options.bureau else []
-    return resolve(case, load_bureau(*overrides))
+    return resolve_case(job.case or load_case(job.path), options.bureau)
 
 
 def _unchanged(resolved: Resolved, out: Path, report: Report, draft: bool) -> BuildResult:
@@ -150,76 +130,29 @@ def remove_if_empty(folder: Path) -> None:
         folder.rmdir()
 
 
-def _convert(
-    jobs: list[CaseBuild],
-    cache: Cache,
-    converter: Converter,
-    workdir: Path,
-    fail: Callable[[CaseBuild, PaperworkError | OSError], None],
-    tell: Event,
-) -> list[CaseBuild]:
-    """Take prepared cases through LibreOffice; returns those still standing.
-
-    Run 1 converts every case's forms and guessed archive parts together. A case whose
-    page guess was wrong makes its parts again for run 2. When a shared run fails, the
-    cases are converted one by one, so that only the case whose document failed fails.
-    """
-
-    def run(group: list[CaseBuild], name: str) -> None:
-        docs = list(dict.fromkeys(d for b in group for d in b.pending()))
-        if docs:
-            tell("converting", f"LibreOffice 正在转换 {len(docs)} 份文件")
-            converted = dict(zip(docs, pdfs_for(docs, workdir / name, cache, converter), strict=True))
-            for b in group:
-                b.take(converted)
-
-    def failed(job: CaseBuild, exc: PaperworkError) -> None:
-        fail(job, job.explain(exc) if isinstance(exc, ConversionError) else exc)
-
-    alive = list(jobs)
-    for phase in ("run1", "run2"):
-        try:
-            run(alive, phase)
-        except PaperworkError as exc:
-            if len(alive) == 1:  # nothing to tell apart: convert_batch has retried already
-                failed(alive[0], exc)
-                alive = []
-            survivors = []
-            for n, job in enumerate(alive):
-                try:
-                    run([job], f"{phase}-case{n}")
-                    survivors.append(job)
-                except PaperworkError as one:
-                    failed(job, one)
-            alive = survivors
-        standing = []
-        for job in alive:
-            try:
-                if not job.confirm() and phase == "run1":
-                    job.archive_parts()  # a form ran over one page: number again, parts again
-                standing.append(job)
-            except (PaperworkError, OSError) as exc:
-                fail(job, exc)
-        alive = standing
-    return alive
-
-
 def build_cases(
     jobs: list[CaseJob],
-    options: Options,
-    converter: Converter = convert_batch,
+    options: BuildOptions,
+    converter: Converter | None = None,
     on_event: Event | None = None,
 ) -> list[CaseOutcome]:
-    """Build every job in this process, sharing LibreOffice runs; one outcome per job, in order."""
+    """Build every job in this process, sharing LibreOffice runs; one outcome per job, in order.
 
-    def tell(kind: str, case_id: str) -> None:
+    ``converter`` None: a cold LibreOffice run per batch, with the options' LibreOffice settings.
+    """
+
+    def tell(kind: str, subject: str) -> None:
         if on_event is not None:
-            on_event(kind, case_id)
+            on_event(kind, subject)
+
+    def failed(n: int, case_id: str, exc: PaperworkError | OSError) -> None:
+        outcomes[n] = _failed(jobs[n], case_id, exc, started[n])
+        tell("failed", case_id)
 
     cache = Cache(options.cache)
     started: dict[int, float] = {}
     outcomes: dict[int, CaseOutcome] = {}
-    building: dict[int, tuple[CaseBuild, str]] = {}
+    prepared: dict[int, tuple[Prepared, str]] = {}
     with contextlib.ExitStack() as stack:
         for n, job in enumerate(jobs):
             started[n] = time.monotonic()
@@ -230,115 +163,92 @@ def build_cases(
                 stamp = fingerprint(
                     resolved, draft=options.draft, templates=options.templates, duplex=options.duplex
                 )
-                previous = Manifest.read(job.out) if cache.enabled else None
-                if previous is not None and previous.stamp == stamp and previous.intact(job.out):
-                    report = validate(resolved, today=options.today)
-                    if not report.errors or options.draft:
-                        result = _unchanged(resolved, job.out, report, options.draft)
-                        seconds = time.monotonic() - started[n]
-                        outcomes[n] = CaseOutcome(
-                            job.path, case_id, "unchanged", job.out, 0, seconds, "", report.findings, result
-                        )
-                        tell("done", case_id)
-                        continue
-                new = [d for d in (job.out, *job.out.parents) if not d.exists()]
-                job.out.mkdir(parents=True, exist_ok=True)
-                for folder in reversed(new):  # made by this build: removed again if left empty
-                    stack.callback(remove_if_empty, folder)
-                tmp = Path(
-                    stack.enter_context(tempfile.TemporaryDirectory(prefix=".paperwork-", dir=job.out))
-                )
-                one = CaseBuild(resolved, job.out, tmp / "case", cache, options.settings)
-                one.prepare(options.today)
-                one.archive_parts(guess=True)
-                building[n] = (one, stamp)
+                unchanged = _unchanged_outcome(job, resolved, stamp, options, cache, started[n])
+                if unchanged is not None:
+                    outcomes[n] = unchanged
+                    tell("done", case_id)
+                    continue
+                root = _staging(stack, job.out)
+                prepared[n] = (prepare(resolved, job.out, root / "case", cache, options), stamp)
                 tell("prepared", case_id)
             except (PaperworkError, OSError) as exc:
-                outcomes[n] = _failed(job, case_id, exc, started[n])
-                tell("failed", case_id)
-        index_of = {id(one): n for n, (one, _) in building.items()}
-
-        def fail(one: CaseBuild, exc: PaperworkError | OSError) -> None:
-            n = index_of[id(one)]
-            outcomes[n] = _failed(jobs[n], one.resolved.case.case_id, exc, started[n])
-            tell("failed", one.resolved.case.case_id)
-            del building[n]
-
+                failed(n, case_id, exc)
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="paperwork-batch-")))
-        if converter is convert_batch and options.timeout:
-            converter = functools.partial(convert_batch, timeout=options.timeout)
-        _convert([one for one, _ in building.values()], cache, converter, work, fail, tell)
-        for n, (one, stamp) in building.items():
-            case_id = one.resolved.case.case_id
+        convert = converter or functools.partial(convert_batch, settings=options.office)
+        order = list(prepared)
+        results = convert_prepared(
+            [prepared[n][0] for n in order], cache, convert, work, lambda what: tell("converting", what)
+        )
+        for n, result in zip(order, results, strict=True):
+            case_id = prepared[n][0].case_id
+            if isinstance(result, Failed):
+                failed(n, case_id, result.error)
+                continue
             try:
-                result = one.finish(stamp)
-                pages = sum(b.total_pages for b in result.binders)
-                seconds = time.monotonic() - started[n]
-                findings = result.report.findings
-                outcomes[n] = CaseOutcome(
-                    jobs[n].path, case_id, "built", one.out, pages, seconds, "", findings, result
-                )
-                tell("done", case_id)
+                built = publish(assemble(result), prepared[n][1])
             except (PaperworkError, OSError) as exc:
-                outcomes[n] = _failed(jobs[n], case_id, exc, started[n])
-                tell("failed", case_id)
+                failed(n, case_id, exc)
+                continue
+            pages = sum(b.total_pages for b in built.binders)
+            seconds = time.monotonic() - started[n]
+            findings = built.report.findings
+            outcomes[n] = CaseOutcome(
+                jobs[n].path, case_id, "built", built.out, pages, seconds, "", findings, built
+            )
+            tell("done", case_id)
     return [outcomes[n] for n in range(len(jobs))]
+
+
+def _unchanged_outcome(
+    job: CaseJob, resolved: Resolved, stamp: str, options: BuildOptions, cache: Cache, started: float
+) -> CaseOutcome | None:
+    """The outcome of a case whose inputs are those of OUT's last build (None: build it)."""
+    previous = Manifest.read(job.out) if cache.enabled else None
+    if previous is None or previous.stamp != stamp or not previous.intact(job.out):
+        return None
+    report = validate(resolved, today=options.today)
+    if report.errors and not options.draft:
+        return None
+    result = _unchanged(resolved, job.out, report, options.draft)
+    seconds = time.monotonic() - started
+    case_id = resolved.case.case_id
+    return CaseOutcome(job.path, case_id, "unchanged", job.out, 0, seconds, "", report.findings, result)
+
+
+def _staging(stack: contextlib.ExitStack, out: Path) -> Path:
+    """A staging folder inside OUT (made, with any missing parents, and removed again if left empty)."""
+    new = [d for d in (out, *out.parents) if not d.exists()]
+    out.mkdir(parents=True, exist_ok=True)
+    for folder in reversed(new):  # made by this build: removed again if left empty
+        stack.callback(remove_if_empty, folder)
+    return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=".paperwork-", dir=out)))
 
 
 def build(
     resolved: Resolved,
     out: Path,
+    options: BuildOptions | None = None,
     *,
-    draft: bool = False,
-    templates: Path | None = None,
-    today: date | None = None,
-    converter: Converter = convert_batch,
+    converter: Converter | None = None,
     cache: Cache | None = None,
-    duplex: bool = False,
-    timeout: float | None = None,
+    **changes: Any,
 ) -> BuildResult:
     """Build both binders, the catalog workbook and the filled forms into ``out``.
 
-    Without ``draft`` a case with errors builds nothing (CaseError). With it,
-    missing papers become 待补 pages and every page carries a 草稿 mark. With a
-    cache, a case whose inputs are unchanged since the last build into ``out``
-    is not built again (``unchanged``), and forms already converted are reused.
+    ``options`` (or its fields as keywords: ``draft=True``, ``duplex=True``, ``today=…``,
+    ``templates=…``, ``office=…``) say how. Without ``draft`` a case with errors builds
+    nothing (CaseError). With it, missing papers become 待补 pages and every page carries a
+    草稿 mark. With a ``cache``, a case whose inputs are unchanged since the last build into
+    ``out`` is not built again (``unchanged``), and forms already converted are reused.
     """
-    folder = cache.folder if cache is not None else None
-    timeout = timeout or default_timeout(single=True)
-    options = Options(
-        draft=draft, templates=templates, cache=folder, today=today, duplex=duplex, timeout=timeout
-    )
+    options = replace(options or BuildOptions(), **changes)
+    if cache is not None:
+        options = replace(options, cache=cache.folder)
+    office = replace(options.office, timeout=options.office.timeout_for(single=True))
     job = CaseJob(Path(resolved.case.source), out, resolved=resolved)
-    (outcome,) = build_cases([job], options, converter)
+    (outcome,) = build_cases([job], replace(options, office=office), converter)
     if outcome.error is not None:
         raise outcome.error
     if outcome.result is None:
         raise PaperworkError(f"内部错误：案卷 {outcome.case_id} 没有装订结果")
     return outcome.result
-
-
-def render_form(
-    resolved: Resolved,
-    key: str,
-    out: Path,
-    *,
-    templates: Path | None = None,
-    converter: Converter = convert_batch,
-) -> Path:
-    """Fill one generated form of the case into ``out`` (.docx, or .pdf through LibreOffice)."""
-    form = resolved.bureau.form_by_key(key)
-    if form is None or not form.generated:
-        generated = "、".join(f.key for f in resolved.bureau.forms if f.generated)
-        raise TemplateError(f"“{key}”不是由模板生成的表单；可用的有：{generated}")
-    papers = resolved.of(form.title)
-    paper = papers[0] if papers else None
-    context = form_data(resolved, form.key, paper)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".paperwork-", dir=out.parent) as tmp:
-        docx = fill_cached(form.key, context, Path(tmp) / f"{form.key}.docx", templates, Cache(None))
-        result = docx
-        if out.suffix.lower() == ".pdf":
-            (result,) = converter([docx], Path(tmp) / "pdf")
-        os.replace(result, out)
-    return out

@@ -13,29 +13,19 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 
-from paperwork.binder.libreoffice import user_cache_dir
-from paperwork.binder.pages import PdfPart
-from paperwork.render import templates
+from paperwork.binder.page_ranges import PDF_ERRORS, PdfPart
+from paperwork.files import sha256_of, write_atomic
+from paperwork.render import docx_templates as templates
 
-__all__ = ["Cache", "default_cache_dir", "digest", "document_digest", "file_digest", "fill_cached"]
-
-
-def default_cache_dir() -> Path:
-    """``$PAPERWORK_CACHE``, else the user's cache folder (``$XDG_CACHE_HOME/paperwork`` on Linux)."""
-    if os.environ.get("PAPERWORK_CACHE"):
-        return Path(os.environ["PAPERWORK_CACHE"])
-    return user_cache_dir()
+__all__ = ["Cache", "digest", "document_digest", "fill_cached"]
 
 
 def digest(*parts: bytes | str | object) -> str:
@@ -53,15 +43,6 @@ def digest(*parts: bytes | str | object) -> str:
     return h.hexdigest()
 
 
-def file_digest(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in blocks."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def document_digest(path: Path) -> str:
     """SHA-256 of what a DOCX holds: each part's name and bytes, not the zip's timestamps.
 
@@ -76,7 +57,7 @@ def document_digest(path: Path) -> str:
                 h.update(hashlib.sha256(z.read(name)).digest())
             return h.hexdigest()
     except zipfile.BadZipFile:
-        return file_digest(path)
+        return sha256_of(path)
 
 
 class Cache:
@@ -122,10 +103,7 @@ class Cache:
         entry = self._path("pdf", key, ".slice.json")
         entry.parent.mkdir(parents=True, exist_ok=True)
         data = {"blob": str(part.path.relative_to(self.folder)), "start": part.start, "end": part.end}
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, suffix=".part")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out)
-        os.replace(tmp, entry)
+        write_atomic(entry, json.dumps(data))
 
     def get_slice(self, key: str) -> PdfPart | None:
         """The page range of a stored blob recorded for ``key``, or None (dropped if the blob is broken)."""
@@ -154,16 +132,9 @@ class Cache:
         path = self._path(kind, key, suffix)
         path.parent.mkdir(parents=True, exist_ok=True)
         data = source.read_bytes()
-        _write(path, data)
-        _write(_sum_of(path), hashlib.sha256(data).hexdigest().encode("ascii"))  # last: marks it whole
+        write_atomic(path, data)
+        write_atomic(_sum_of(path), hashlib.sha256(data).hexdigest())  # last: marks it whole
         return path
-
-
-def _write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    os.replace(tmp, path)
 
 
 def _sum_of(path: Path) -> Path:
@@ -189,7 +160,7 @@ def _intact(path: Path) -> bool:
 def _matches(path_text: str, _size: int, _mtime: int) -> bool:
     path = Path(path_text)
     try:
-        return _sum_of(path).read_text(encoding="ascii").strip() == file_digest(path)
+        return _sum_of(path).read_text(encoding="ascii").strip() == sha256_of(path)
     except (OSError, UnicodeDecodeError):
         return False
 
@@ -199,7 +170,7 @@ def _pages(path_text: str, _size: int, _mtime: int) -> int:
     """Pages of a cached PDF, counted once per file version and process (0 if unreadable)."""
     try:
         return len(PdfReader(path_text).pages)
-    except (OSError, PdfReadError, ValueError, KeyError):
+    except PDF_ERRORS:
         return 0
 
 
@@ -214,7 +185,7 @@ def _sound(path: Path, suffix: str) -> bool:
         if suffix == ".docx":
             with path.open("rb") as fh:
                 return fh.read(2) == b"PK"
-    except (OSError, PdfReadError, ValueError, KeyError):
+    except PDF_ERRORS:
         return False
     return True
 

@@ -10,18 +10,27 @@ enlarged. A page whose own size was not A4 and was reduced is reported, for the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
-from pypdf.errors import PdfReadError, PyPdfError
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
 
-from paperwork.binder.pages import PdfPart
+from paperwork.binder.page_ranges import A4, MM, PDF_ERRORS, PdfPart
 from paperwork.errors import AttachmentError
 
-__all__ = ["A4", "SAFE_BOX", "Fitted", "defang", "fit_to_a4", "paper_name", "place_on_a4"]
+__all__ = [
+    "A4",
+    "SAFE_BOX",
+    "Fitted",
+    "content_stream",
+    "defang",
+    "fit_to_a4",
+    "form_xobject",
+    "paper_name",
+    "place_on_a4",
+]
 
-_MM = 72 / 25.4
-A4 = (210 * _MM, 297 * _MM)
+_MM = MM
 #: Where page content may go: the number band at the top (18 mm) and thin margins elsewhere stay white.
 SAFE_BOX = (6 * _MM, 6 * _MM, A4[0] - 6 * _MM, A4[1] - 18 * _MM)  # x0, y0, x1, y1
 _SIZES = {
@@ -134,7 +143,7 @@ def fit_to_a4(part: PdfPart, label: str, source: str = "") -> Fitted:
             scale, _turn = _fit_scale(width, height)
             if size != "A4" and scale < 0.97:
                 reduced.append(f"{label}第 {n} 页原为 {size}，已按比例缩小为 A4")
-    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+    except PDF_ERRORS as exc:
         name = source or part.path.name
         message = f"{label}的文件 {name} 有页面已损坏，无法排进 A4（{exc}）；请重新扫描或导出"
         raise AttachmentError(message) from None
@@ -155,26 +164,38 @@ def place_on_a4(writer: PdfWriter, page: PageObject) -> PageObject:
     return blank
 
 
-def _draw(writer: PdfWriter, target: PageObject, page: PageObject, op: Transformation) -> None:
-    """Draw ``page`` on ``target`` through ``op``, as a Form XObject placed with one ``cm``."""
-    contents = page.get_contents()
-    form = DecodedStreamObject()
-    form.set_data(contents.get_data() if contents is not None else b"")
+def content_stream(data: bytes) -> DecodedStreamObject:
+    """A PDF stream holding ``data`` as it is."""
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    return stream
+
+
+def form_xobject(writer: PdfWriter, page: PageObject) -> Any:
+    """``page`` as one Form XObject of ``writer`` (its content and resources, its box as the BBox):
+    the one way a page is drawn onto another, by the page numbers and by the A4 fitting."""
+    contents = page.get_contents()  # a stream with no keys is falsy: test for None
+    form = content_stream(contents.get_data() if contents is not None else b"")
     resources = page.get("/Resources")
-    own = resources.clone(writer) if resources is not None else DictionaryObject()
     form.update(
         {
             NameObject("/Type"): NameObject("/XObject"),
             NameObject("/Subtype"): NameObject("/Form"),
             NameObject("/BBox"): ArrayObject([FloatObject(float(v)) for v in page.mediabox]),
-            NameObject("/Resources"): own,
+            NameObject("/Resources"): resources.clone(writer)
+            if resources is not None
+            else DictionaryObject(),
         }
     )
-    ref = writer._add_object(form)
+    return writer._add_object(form)
+
+
+def _draw(writer: PdfWriter, target: PageObject, page: PageObject, op: Transformation) -> None:
+    """Draw ``page`` on ``target`` through ``op``, as a Form XObject placed with one ``cm``."""
+    ref = form_xobject(writer, page)
     target[NameObject("/Resources")] = DictionaryObject(
         {NameObject("/XObject"): DictionaryObject({NameObject("/Pg"): ref})}
     )
     a, b, c, d, e, f = op.ctm
-    draw = DecodedStreamObject()
-    draw.set_data(f"q {a:.6f} {b:.6f} {c:.6f} {d:.6f} {e:.3f} {f:.3f} cm /Pg Do Q\n".encode())
+    draw = content_stream(f"q {a:.6f} {b:.6f} {c:.6f} {d:.6f} {e:.3f} {f:.3f} cm /Pg Do Q\n".encode())
     target[NameObject("/Contents")] = writer._add_object(draw)

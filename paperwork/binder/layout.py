@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from paperwork.binder.pages import PdfPart
+from paperwork.binder.page_ranges import PdfPart
 from paperwork.case.dates import compact
 from paperwork.rules.catalog import Catalog, Row
 

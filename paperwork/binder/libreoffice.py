@@ -12,29 +12,35 @@ the process tree is ``psutil``'s, the folders are ``platformdirs``'.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
-from paperwork.errors import ConversionError
+from paperwork.errors import ConversionError, FontError
 from paperwork.render.fonts import INSTALL_HINT, SUBSTITUTES, metric_fonts, require_cjk_font
 
 __all__ = [
     "BATCH_TIMEOUT",
     "SINGLE_TIMEOUT",
+    "SOFFICE_FLAGS",
     "Converter",
+    "OfficeSettings",
     "conversion_env",
     "convert_batch",
-    "default_timeout",
     "distinct_stems",
     "end_tree",
     "find_soffice",
+    "kill_all",
+    "not_converted",
+    "process_tree",
     "produced",
     "soffice_version",
     "user_cache_dir",
@@ -71,15 +77,35 @@ def user_cache_dir() -> Path:
     return Path(user_cache_path("paperwork", appauthor=False))
 
 
-def find_soffice() -> Path:
+@dataclass(frozen=True)
+class OfficeSettings:
+    """Where LibreOffice is and how long a run may take: read by the CLI and the server (from
+    ``PAPERWORK_SOFFICE``, ``PAPERWORK_TIMEOUT``, ``PAPERWORK_UNO_PYTHON``) and passed down.
+
+    ``soffice`` None: found on the PATH or in the usual places; ``timeout`` None: SINGLE_TIMEOUT
+    for one case, BATCH_TIMEOUT for a batch; ``uno_python`` None: a Python with uno is looked for.
+    ``environ`` is the environment LibreOffice runs in (None: this process's).
+    """
+
+    soffice: Path | None = None
+    timeout: float | None = None
+    uno_python: str | None = None
+    environ: Mapping[str, str] | None = field(default=None, compare=False)
+
+    def timeout_for(self, *, single: bool) -> float:
+        """Seconds one run may take before it is ended."""
+        return self.timeout or (SINGLE_TIMEOUT if single else BATCH_TIMEOUT)
+
+
+def find_soffice(settings: OfficeSettings | None = None) -> Path:
     """The LibreOffice executable, or ConversionError saying what to install.
 
-    ``PAPERWORK_SOFFICE`` names another executable (a wrapper, or a test double).
+    ``settings.soffice`` names another executable (a wrapper, or a test double).
     """
-    override = os.environ.get("PAPERWORK_SOFFICE")
-    if override:
-        if Path(override).is_file():
-            return Path(override)
+    override = settings.soffice if settings is not None else None
+    if override is not None:
+        if override.is_file():
+            return override
         raise ConversionError(f"PAPERWORK_SOFFICE 指向的 {override} 不存在；请改正或删去这个环境变量")
     for name in ("soffice", "libreoffice"):
         found = shutil.which(name)
@@ -91,9 +117,10 @@ def find_soffice() -> Path:
     raise ConversionError(f"找不到 LibreOffice（soffice），无法把表单转换成 PDF；请安装：{INSTALL_HINT}")
 
 
-def soffice_version() -> str:
+def soffice_version(settings: OfficeSettings | None = None) -> str:
     """LibreOffice's own version line."""
-    out = subprocess.run([str(find_soffice()), "--version"], capture_output=True, text=True, timeout=60)
+    soffice = str(find_soffice(settings))
+    out = subprocess.run([soffice, "--version"], capture_output=True, text=True, timeout=60)
     return out.stdout.strip()
 
 
@@ -104,7 +131,8 @@ def fontconfig_file(folder: Path) -> Path:
     """
     try:
         made = metric_fonts(user_cache_dir() / "fonts")
-    except Exception:  # a read-only cache, an odd font file: the fallbacks still print every form
+    except (OSError, FontError) as exc:  # a read-only cache, an odd font file: the fallbacks still print
+        logging.getLogger("paperwork").warning("1 em 行高字体不可用，改用后备字体：%s", exc)
         made = None
     extra = f"  <dir>{escape(str(made))}</dir>\n" if made is not None else ""
     aliases = "\n".join(
@@ -118,14 +146,30 @@ def fontconfig_file(folder: Path) -> Path:
     return path
 
 
-def conversion_env(tmp: Path) -> dict[str, str]:
-    """The environment LibreOffice runs in: our fontconfig, its temporary files in ``tmp``."""
-    env = dict(os.environ)
+def conversion_env(tmp: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment LibreOffice runs in: ``base`` (None: the one this process was given, handed
+    on as it is, not read) with our fontconfig and its temporary files in ``tmp``."""
+    env = dict(base if base is not None else _inherited())
     env["FONTCONFIG_FILE"] = str(fontconfig_file(tmp))
     for name in ("TMPDIR", "TMP", "TEMP"):  # LibreOffice's own temporary files go with ours
         env[name] = str(tmp)
     env.setdefault("HOME", str(tmp))
     return env
+
+
+def _inherited() -> Mapping[str, str]:
+    # The one use of the process environment below the CLI and the server: handed to LibreOffice
+    # unread, as any child process gets it (PATH, HOME, locale).
+    return os.environ
+
+
+#: The flags every headless LibreOffice runs with (the cold runs here and the warm bridge).
+SOFFICE_FLAGS = ("--headless", "--invisible", "--norestore", "--nolockcheck", "--nodefault")
+
+
+def not_converted(names: list[str], why: str) -> str:
+    """The message of a batch whose PDFs did not all come out, after the one retry."""
+    return f"LibreOffice 没有产生这些文件的 PDF：{'、'.join(names)}（{why}，重试一次仍失败）"
 
 
 _PROFILE_SLOTS = 8
@@ -166,19 +210,30 @@ class _Run:
     timed_out: bool
 
 
-def end_tree(pid: int) -> None:
-    """Kill a process and every process it started (LibreOffice forks soffice.bin)."""
+def process_tree(pid: int) -> list[Any]:
+    """A process and every process it started (psutil processes; empty when it is gone)."""
     import psutil
 
     try:
         parent = psutil.Process(pid)
-        family = [*parent.children(recursive=True), parent]
+        return [*parent.children(recursive=True), parent]
     except psutil.NoSuchProcess:
-        return
+        return []
+
+
+def kill_all(family: list[Any]) -> None:
+    """Kill these processes (found beforehand with :func:`process_tree`) and wait for them."""
+    import psutil
+
     for proc in family:
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
             proc.kill()
     psutil.wait_procs(family, timeout=10)
+
+
+def end_tree(pid: int) -> None:
+    """Kill a process and every process it started (LibreOffice forks soffice.bin)."""
+    kill_all(process_tree(pid))
 
 
 def _run(cmd: list[str], env: dict[str, str], timeout: float) -> _Run:
@@ -200,38 +255,31 @@ def _run(cmd: list[str], env: dict[str, str], timeout: float) -> _Run:
 SINGLE_TIMEOUT, BATCH_TIMEOUT = 60.0, 180.0
 
 
-def default_timeout(*, single: bool = False) -> float:
-    """``$PAPERWORK_TIMEOUT`` if set, else SINGLE_TIMEOUT for one case or BATCH_TIMEOUT."""
-    text = os.environ.get("PAPERWORK_TIMEOUT", "").strip()
-    if text:
-        try:
-            value = float(text)
-        except ValueError:
-            value = 0.0
-        if not 0 < value < 86400:
-            raise ConversionError(f"PAPERWORK_TIMEOUT={text} 不是合理的秒数；请写 1 到 86400 之间的数")
-        return value
-    return SINGLE_TIMEOUT if single else BATCH_TIMEOUT
-
-
-def convert_batch(files: list[Path], outdir: Path, *, timeout: float | None = None) -> list[Path]:
+def convert_batch(
+    files: list[Path],
+    outdir: Path,
+    *,
+    timeout: float | None = None,
+    settings: OfficeSettings | None = None,
+) -> list[Path]:
     """Convert every file to PDF in ``outdir`` with one LibreOffice run.
 
     Input names must have distinct stems (the PDF takes the stem). Returns the
     PDFs in the order of ``files``; raises ConversionError naming any file that
     did not come out, after one retry of the files still missing. ``timeout``
-    (seconds per attempt) defaults to :func:`default_timeout`.
+    (seconds per attempt) defaults to the settings' batch timeout.
     """
-    timeout = timeout or default_timeout()
+    settings = settings or OfficeSettings()
+    timeout = timeout or settings.timeout_for(single=False)
     if not files:
         return []
     distinct_stems(files)
-    soffice = find_soffice()
+    soffice = find_soffice(settings)
     require_cjk_font()
     outdir.mkdir(parents=True, exist_ok=True)
     expected = [outdir / f"{f.stem}.pdf" for f in files]
     with tempfile.TemporaryDirectory(prefix="paperwork-lo-") as tmp, _profile(Path(tmp)) as profile:
-        env = conversion_env(Path(tmp))
+        env = conversion_env(Path(tmp), settings.environ)
         pending = list(files)
         last: _Run | None = None
         for attempt in range(2):
@@ -240,11 +288,7 @@ def convert_batch(files: list[Path], outdir: Path, *, timeout: float | None = No
             cmd = [
                 str(soffice),
                 f"-env:UserInstallation={profile.as_uri()}",
-                "--headless",
-                "--invisible",
-                "--norestore",
-                "--nolockcheck",
-                "--nodefault",
+                *SOFFICE_FLAGS,
                 "--convert-to",
                 _PDF_FILTER,
                 "--outdir",
@@ -257,12 +301,10 @@ def convert_batch(files: list[Path], outdir: Path, *, timeout: float | None = No
             ]
             if not pending:
                 return expected
-        names = "、".join(f.name for f in pending)
         why = "超时被终止" if last and last.timed_out else f"退出码 {last.returncode if last else '?'}"
         detail = (last.output.strip().splitlines() or [""])[-1] if last else ""
-        raise ConversionError(
-            f"LibreOffice 没有产生这些文件的 PDF：{names}（{why}，重试一次仍失败）{detail}", tuple(pending)
-        )
+        message = not_converted([f.name for f in pending], why) + detail
+        raise ConversionError(message, tuple(pending))
 
 
 def distinct_stems(files: list[Path]) -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from paperwork.binder.cache import digest
+from paperwork.files import write_atomic
 from paperwork.rules.resolution import Resolved
 
 __all__ = ["MANIFEST", "Manifest", "fingerprint"]
@@ -26,7 +26,7 @@ def fingerprint(resolved: Resolved, *, draft: bool, templates: Path | None, dupl
     """A digest of everything a build reads: case, bureau data, templates, attachments, options."""
     from paperwork._version import __version__
     from paperwork.binder.pdfs import converter_salt
-    from paperwork.render.templates import default_templates
+    from paperwork.render.docx_templates import default_templates
 
     case = resolved.case
     source = Path(case.source)
@@ -75,9 +75,7 @@ class Manifest:
         path = out / MANIFEST
         path.parent.mkdir(parents=True, exist_ok=True)
         data = {"stamp": self.stamp, "outputs": json.loads(json.dumps(_listing(out, self.names)))}
-        tmp = path.with_suffix(".part")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1))
 
     @classmethod
     def read(cls, out: Path) -> Manifest | None:

@@ -21,11 +21,10 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from lxml import etree
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError, PyPdfError
 
 from paperwork.binder.cache import Cache, digest, document_digest
 from paperwork.binder.libreoffice import Converter, convert_batch
-from paperwork.binder.pages import PdfPart, whole_pdf
+from paperwork.binder.page_ranges import PDF_ERRORS, PdfPart, whole_pdf
 from paperwork.errors import ConversionError
 from paperwork.render.fonts import SUBSTITUTES
 
@@ -122,9 +121,6 @@ def _bounds(pdf: Path, count: int) -> list[tuple[int, int]] | None:
     return list(itertools.pairwise(edges))
 
 
-_PDF_ERRORS = (PdfReadError, PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError, IndexError)
-
-
 def _converted(
     batch: Converter, inputs: list[Path], outdir: Path, origin: dict[Path, list[Path]]
 ) -> list[Path]:
@@ -144,7 +140,7 @@ def _converted(
                 raise ValueError("没有页面")
             for page in reader.pages:
                 page.get_contents()
-        except _PDF_ERRORS as exc:
+        except PDF_ERRORS as exc:
             failed = tuple(origin.get(source, [source]))
             names = "、".join(d.name for d in failed)
             raise ConversionError(f"LibreOffice 为 {names} 产生的 PDF 已损坏（{exc}）", failed) from None

@@ -16,15 +16,11 @@ import os
 import shutil
 from pathlib import Path
 
-from paperwork.errors import PaperworkError
+from paperwork.errors import PublishError
 
 __all__ = ["PublishError", "publish", "recover"]
 
 _STATE = Path(".paperwork")
-
-
-class PublishError(PaperworkError):
-    """The new binders could not replace the old ones; OUT still holds the previous build."""
 
 
 def _remove(path: Path) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from paperwork.binder.attachments import check_office, check_pdf, image_to_pdf, sniff
-from paperwork.binder.pages import PdfPart, whole_pdf
+from paperwork.binder.page_ranges import PdfPart, whole_pdf
 
 __all__ = ["Pending", "Ready", "Source", "attachment_source", "pending_in", "settle", "settle_all"]
 

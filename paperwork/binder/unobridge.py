@@ -1,11 +1,11 @@
-"""The other end of :mod:`paperwork.binder.office`: a LibreOffice kept running, driven over UNO.
+"""The other end of :mod:`paperwork.binder.warm_office`: a LibreOffice kept running, driven over UNO.
 
 Run by a Python that has LibreOffice's ``uno`` module (Debian's ``python3-uno`` is for
 ``/usr/bin/python3``; LibreOffice for Windows brings its own ``program/python``), not
 necessarily the one paperwork runs in, so this file uses the standard library and
 ``uno`` only, and is started as a script::
 
-    python3 unobridge.py SOFFICE PROFILE_URL PIPE_NAME
+    python3 unobridge.py SOFFICE PROFILE_URL PIPE_NAME [SOFFICE_FLAG ...]
 
 It starts ``soffice`` listening on a named pipe, connects, says ``{"ready": true}``
 on stdout, then answers one JSON line per request on stdin::
@@ -78,16 +78,12 @@ def _convert(desktop: object, source: str, outdir: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    soffice_path, profile, pipe = argv
+    soffice_path, profile, pipe, *flags = argv  # flags: libreoffice.SOFFICE_FLAGS, sent by the server
     soffice = subprocess.Popen(
         [
             soffice_path,
             f"-env:UserInstallation={profile}",
-            "--headless",
-            "--invisible",
-            "--norestore",
-            "--nolockcheck",
-            "--nodefault",
+            *flags,
             f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext",
         ],
         stdin=subprocess.DEVNULL,

@@ -14,28 +14,19 @@ import contextlib
 import datetime as dt
 import hashlib
 import io
-import os
 import re
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
 from paperwork.case.yamlfile import parse_yaml
-from paperwork.errors import PaperworkError
+from paperwork.errors import PaperworkError, StaleWrite
+from paperwork.files import write_atomic
 
 __all__ = ["StaleWrite", "create_case", "etag", "read_case", "write_case"]
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _WRITE_LOCK = threading.Lock()
-
-
-class StaleWrite(PaperworkError):
-    """The file changed since the writer read it: their write would lose the other change."""
-
-    def __init__(self, path: Path, current: str) -> None:
-        super().__init__(f"{path} 在您读取之后已被别人修改；请重新载入，再把您的修改填上（您的修改没有保存）")
-        self.current = current
 
 
 def etag(data: bytes) -> str:
@@ -169,22 +160,6 @@ def _merge_list(old: Any, new: list[object]) -> object:
     return old
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        with contextlib.suppress(OSError):
-            os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def write_case(path: Path, data: dict[str, object], if_match: str | None) -> str:
     """Write ``data`` as the case file at ``path``; return the new ETag.
 
@@ -207,7 +182,7 @@ def write_case(path: Path, data: dict[str, object], if_match: str | None) -> str
         out = io.StringIO()
         y.dump(merged, out)
         parse_yaml(out.getvalue(), str(path))  # what is written must read back (no control characters …)
-        _atomic_write(path, out.getvalue())
+        write_atomic(path, out.getvalue())
         return etag(out.getvalue().encode("utf-8"))
 
 
@@ -254,4 +229,4 @@ def add_documents(
             papers.yaml_add_eol_comment(f"# {comment}", len(papers) - 1)
     out = io.StringIO()
     y.dump(tree, out)
-    _atomic_write(target, out.getvalue())
+    write_atomic(target, out.getvalue())

@@ -5,19 +5,32 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from paperwork.errors import PaperworkError
+from paperwork.errors import DateFormatError
 
-__all__ = ["ACCEPTED_FORMS", "DateFormatError", "chinese", "compact", "parse_date"]
+__all__ = [
+    "ACCEPTED_FORMS",
+    "DATE_PATTERN",
+    "DateFormatError",
+    "chinese",
+    "compact",
+    "iso_date",
+    "parse_date",
+]
 
 ACCEPTED_FORMS = "2023-03-01、20230301、2023.3.1、2023/3/1 或 2023年3月1日"
 
 _SEPARATED = re.compile(r"^(\d{4})([-./])(\d{1,2})\2(\d{1,2})$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _CHINESE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
-
-
-class DateFormatError(PaperworkError, ValueError):
-    """A text that is not one of the accepted date forms, or an impossible day."""
+#: The accepted forms as one JSON-Schema pattern (a backreference is not allowed there, so the
+#: separated form is spelled once per separator).
+DATE_PATTERN = "|".join(
+    [
+        *(rf"^\d{{4}}{re.escape(sep)}\d{{1,2}}{re.escape(sep)}\d{{1,2}}$" for sep in "-./"),
+        _COMPACT.pattern.replace("(", "").replace(")", ""),
+        _CHINESE.pattern.replace("(", "").replace(")", ""),
+    ]
+)
 
 
 def parse_date(value: object) -> date:
@@ -48,6 +61,16 @@ def compact(day: date) -> str:
     return day.strftime("%Y%m%d")
 
 
-def chinese(day: date) -> str:
-    """The form Chinese paper forms print: 2023年5月6日."""
-    return f"{day.year}年{day.month}月{day.day}日"
+def chinese(day: date | None) -> str:
+    """The form Chinese paper forms print: 2023年5月6日 (no date: an empty text, a blank on the form)."""
+    return f"{day.year}年{day.month}月{day.day}日" if day else ""
+
+
+def iso_date(text: str | None) -> date | None:
+    """The date of a ``YYYY-MM-DD`` text, or None for no text or one that is no such date."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None

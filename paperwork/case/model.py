@@ -16,7 +16,7 @@ from typing import Literal, get_args
 import yaml
 
 from paperwork.case.reader import read, spec, to_plain
-from paperwork.case.yamlfile import Parsed, parse_yaml, read_yaml
+from paperwork.case.yamlfile import Parsed, line_of, parse_yaml, read_yaml
 from paperwork.errors import CaseError
 from paperwork.finding import Finding
 
@@ -232,13 +232,7 @@ class Case:
 
     def line(self, path: str) -> int | None:
         """The case-file line of a field path, or of its nearest parent."""
-        table = self._line_table
-        while path:
-            if path in table:
-                return table[path]
-            cut = max(path.rfind("."), path.rfind("["))
-            path = path[:cut] if cut > 0 else ""
-        return None
+        return line_of(self._line_table, path)
 
 
 def _finish(case: Case, source: str, lines: dict[str, int], findings: list[Finding]) -> Case:

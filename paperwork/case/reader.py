@@ -17,8 +17,9 @@ from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass
 from datetime import date
 from typing import Any, Literal, get_args, get_origin
 
-from paperwork.case.dates import DateFormatError, parse_date
+from paperwork.case.dates import parse_date
 from paperwork.case.yamlfile import Parsed, control_character
+from paperwork.errors import DateFormatError
 from paperwork.finding import Finding, error, warning
 
 __all__ = ["field_types", "is_record", "read_record", "spec", "unwrap_optional"]

@@ -10,16 +10,11 @@ from dataclasses import fields
 from datetime import date
 from typing import Any, Literal, get_args, get_origin
 
-from paperwork.case.dates import ACCEPTED_FORMS
+from paperwork.case.dates import ACCEPTED_FORMS, DATE_PATTERN
 from paperwork.case.model import Case
 from paperwork.case.reader import field_types, is_record, required, unwrap_optional
 
 __all__ = ["json_schema", "starter_yaml"]
-
-_DATE_PATTERN = (
-    r"^(\d{4}-\d{1,2}-\d{1,2}|\d{4}\.\d{1,2}\.\d{1,2}|\d{4}/\d{1,2}/\d{1,2}"
-    r"|\d{8}|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)$"
-)
 
 
 def _type_schema(tp: Any) -> dict[str, Any]:
@@ -33,7 +28,7 @@ def _type_schema(tp: Any) -> dict[str, Any]:
     elif inner is date:
         schema = {
             "type": ["string", "integer"],
-            "pattern": _DATE_PATTERN,
+            "pattern": DATE_PATTERN,
             "description": f"日期：{ACCEPTED_FORMS}",
         }
     elif inner is bool:

@@ -8,6 +8,7 @@ The typed reading happens in :mod:`paperwork.case.reader`, which knows each fiel
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,13 +34,20 @@ class Parsed:
     duplicates: tuple[Finding, ...] = ()
 
     def line(self, path: str) -> int | None:
-        """The line of ``path``, or of its nearest parent that has one."""
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            cut = max(path.rfind("."), path.rfind("["))
-            path = path[:cut] if cut > 0 else ""
-        return self.lines.get("")
+        """The line of ``path``, or of its nearest parent that has one (else the document's)."""
+        found = line_of(self.lines, path)
+        return found if found is not None else self.lines.get("")
+
+
+def line_of(lines: Mapping[str, int], path: str) -> int | None:
+    """The line of a field path (``documents[3].date``) in a table of lines, or of its nearest
+    parent that has one; None when no part of it has one."""
+    while path:
+        if path in lines:
+            return lines[path]
+        cut = max(path.rfind("."), path.rfind("["))
+        path = path[:cut] if cut > 0 else ""
+    return None
 
 
 #: Caps that keep a hostile or broken file from taking all memory: a case file is a few KB.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -10,15 +11,15 @@ import click
 from paperwork.cli.common import (
     EXIT_CASE,
     _bureau,
-    _guard,
     _print_findings,
     _resolve,
     bureau_option,
     case_argument,
     cli,
+    day_of,
     style,
 )
-from paperwork.cli.report import progress, summary_table
+from paperwork.cli.progress import progress, summary_table
 from paperwork.errors import PaperworkError
 from paperwork.rules.bureau import Bureau
 
@@ -65,7 +66,6 @@ templates_option = click.option(
 )
 @templates_option
 @bureau_option
-@_guard
 def build_binder_cmd(
     paths: tuple[str, ...],
     out_dir: str,
@@ -83,11 +83,10 @@ def build_binder_cmd(
     PATHS 是案卷文件或目录（目录下每个 case.yaml 都是一个案卷）。只给一个案卷文件时直接写入 OUT，
     否则每个案卷写入 OUT/<案卷编号>/。
     """
-    from paperwork.binder.batch import Options, build_many
-    from paperwork.binder.cache import default_cache_dir
-    from paperwork.binder.casebuild import FORMS_FOLDER
-    from paperwork.binder.libreoffice import default_timeout
+    from paperwork.binder.batch import BuildOptions, build_many
+    from paperwork.binder.phases import FORMS_FOLDER
     from paperwork.case.collection import find_cases
+    from paperwork.cli.environment import cache_folder, office_settings, templates_folder
 
     if cache_dir and no_cache:
         raise click.UsageError("--cache 和 --no-cache 只能用一个")
@@ -97,12 +96,14 @@ def build_binder_cmd(
         raise click.BadParameter("输出目录不能为空", param_hint="-o/--out")
     cases = find_cases(paths)
     single = len(paths) == 1 and Path(paths[0]).is_file()
-    timeout = timeout or default_timeout(single=single)
-    options = Options(
-        timeout=timeout,
+    office = office_settings(timeout=timeout)
+    timeout = office.timeout_for(single=single)
+    options = BuildOptions(
+        office=replace(office, timeout=timeout),
         draft=draft,
-        templates=Path(templates_dir) if templates_dir else None,
-        cache=None if no_cache else Path(cache_dir) if cache_dir else default_cache_dir(),
+        today=day_of(),
+        templates=templates_folder(templates_dir),
+        cache=None if no_cache else Path(cache_dir) if cache_dir else cache_folder(),
         bureau=Path(bureau_path) if bureau_path else None,
         duplex=duplex,
     )
@@ -151,26 +152,34 @@ def build_binder_cmd(
 )
 @templates_option
 @bureau_option
-@_guard
 def render_cmd(
     form: str, case: str, out_file: str, templates_dir: str | None, bureau_path: str | None
 ) -> None:
     """按案卷填写一份表单 FORM（标识或题名），输出 DOCX，或按后缀输出 PDF。"""
-    from paperwork.binder.build import render_form
+    from functools import partial
+
+    from paperwork.binder.forms import render_form
+    from paperwork.binder.libreoffice import convert_batch
+    from paperwork.cli.environment import office_settings, templates_folder
 
     out = Path(out_file)
     if out.suffix.lower() not in {".docx", ".pdf"}:
         raise click.UsageError(f"输出文件 {out} 的后缀应为 .docx 或 .pdf")
     resolved = _resolve(case, bureau_path)
     key = _template_key(resolved.bureau, form, archive_parts=False)
-    render_form(resolved, key, out, templates=Path(templates_dir) if templates_dir else None)
+    render_form(
+        resolved,
+        key,
+        out,
+        templates=templates_folder(templates_dir),
+        converter=partial(convert_batch, settings=office_settings()),
+    )
     click.echo(f"已写出 {out}")
 
 
 @cli.command("template-vars")
 @click.argument("form")
 @bureau_option
-@_guard
 def template_vars_cmd(form: str, bureau_path: str | None) -> None:
     """列出模板 FORM 可以使用的变量及其含义。"""
     from paperwork.render.contexts import template_fields
@@ -187,12 +196,14 @@ def doctor_cmd() -> None:
 
     from paperwork._version import DISTRIBUTION
     from paperwork.binder.libreoffice import find_soffice, soffice_version, user_cache_dir
+    from paperwork.cli.environment import office_settings
     from paperwork.render.fonts import INSTALL_HINT, SUBSTITUTES, cjk_fonts, metric_fonts, printed_in
     from paperwork.rules.workdays import last_official_year
 
     ok = True
+    office = office_settings()
     try:
-        click.echo(f"LibreOffice：{find_soffice()}（{soffice_version()}）")
+        click.echo(f"LibreOffice：{find_soffice(office)}（{soffice_version(office)}）")
     except PaperworkError as exc:
         ok = False
         click.echo(style(f"LibreOffice：缺少。{exc}", fg="red"))
@@ -202,14 +213,18 @@ def doctor_cmd() -> None:
     else:
         ok = False
         click.echo(style(f"中文字体：没有。请安装：{INSTALL_HINT}", fg="red"))
-    made = metric_fonts(user_cache_dir() / "fonts")
+    try:
+        made = metric_fonts(user_cache_dir() / "fonts")
+    except (OSError, PaperworkError) as exc:  # a cache folder that cannot be written: say so, go on
+        made = None
+        click.echo(style(f"1 em 行高字体：无法生成（{exc}）；表单改用后备字体", fg="yellow"))
     click.echo("Windows 字体在这里印成：")
     for family in ("宋体", "新宋体", "仿宋_GB2312", "楷体", "黑体", "微软雅黑"):
         shown = printed_in(family, made)
         best = SUBSTITUTES[family][0]
         hint = "" if shown == best else f"（首选 {best} 不可用：行高或字宽与原字体不同，表格里的字可能被截）"
         click.echo(f"  {family} → {shown or '没有可用的字体'}{hint}")
-    last = last_official_year()
+    last = last_official_year(day_of())
     click.echo(f"节假日数据：官方数据到 {last} 年（chinesecalendar）；之后的年份按周末推算")
     click.echo(f"Python：{sys.version.split()[0]}")
     for package in (
@@ -237,9 +252,9 @@ def doctor_cmd() -> None:
         click.echo(
             "rapidocr（可选，paperwork intake 识别扫描件）：未安装；需要时 pip install 'hv-paperwork[ocr]'"
         )
-    from paperwork.binder.office import uno_python
+    from paperwork.binder.warm_office import uno_python
 
-    uno = uno_python()
+    uno = uno_python(office)
     click.echo(
         f"paperwork serve 常驻 LibreOffice：用 {uno} 的 uno 模块"
         if uno

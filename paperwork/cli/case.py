@@ -15,7 +15,6 @@ from paperwork.cli.common import (
     EXIT_USAGE,
     _bureau,
     _calendar,
-    _guard,
     _json,
     _print_findings,
     _resolve,
@@ -23,13 +22,14 @@ from paperwork.cli.common import (
     calendar_option,
     case_argument,
     cli,
+    day_of,
     format_option,
     style,
 )
-from paperwork.rules.checklist import STATUS_NAMES, checklist
+from paperwork.rules.answers import dates_payload
+from paperwork.rules.checklist import ITEM_STATUS_NAMES, checklist
 from paperwork.rules.derived import derived_dates
 from paperwork.rules.forms import ISSUER_NAMES
-from paperwork.rules.reports import dates_payload
 from paperwork.rules.validation import validate
 
 
@@ -39,11 +39,10 @@ from paperwork.rules.validation import validate
 @bureau_option
 @calendar_option
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="按这一天检查“不晚于今天”（默认今天）。")
-@_guard
 def validate_cmd(case: str, fmt: str, bureau_path: str | None, calendar_path: str | None, today: Any) -> None:
     """检查案卷：日期规则 R1–R6、流程顺序、缺少的资料、节假日。有错误时退出码为 1。"""
     resolved = _resolve(case, bureau_path)
-    report = validate(resolved, today=today.date() if today else None, calendar=_calendar(calendar_path))
+    report = validate(resolved, today=day_of(today), calendar=_calendar(calendar_path))
     if fmt == "json":
         click.echo(_json(report.to_dict()))
     else:
@@ -66,7 +65,6 @@ def validate_cmd(case: str, fmt: str, bureau_path: str | None, calendar_path: st
 @case_argument
 @format_option
 @bureau_option
-@_guard
 def dates_cmd(case: str, fmt: str, bureau_path: str | None) -> None:
     """列出按规则推算的日期（封面起止日期、备考表日期、登记表、设计委托书）。"""
     resolved = _resolve(case, bureau_path)
@@ -84,7 +82,6 @@ def dates_cmd(case: str, fmt: str, bureau_path: str | None) -> None:
 @click.option("--step", help="只看这一步（如 图纸送审）。")
 @format_option
 @bureau_option
-@_guard
 def checklist_cmd(case: str, step: str | None, fmt: str, bureau_path: str | None) -> None:
     """每一步需带什么、带回什么，本案卷已有还是缺。"""
     resolved = _resolve(case, bureau_path)
@@ -101,13 +98,12 @@ def checklist_cmd(case: str, step: str | None, fmt: str, bureau_path: str | None
         click.echo(f"【{s.name}】{state}")
         for label, items in (("需带", s.bring), ("带回", s.returns)):
             for item in items:
-                click.echo(f"  {label} {marks[item.status]} {item.name}（{STATUS_NAMES[item.status]}）")
+                click.echo(f"  {label} {marks[item.status]} {item.name}（{ITEM_STATUS_NAMES[item.status]}）")
 
 
 @cli.command("forms")
 @format_option
 @bureau_option
-@_guard
 def forms_cmd(fmt: str, bureau_path: str | None) -> None:
     """表单库：每份资料由谁出具、怎么来、哪一步、进哪本案卷、何时需要。"""
     bureau = _bureau(bureau_path)

@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,7 +19,7 @@ import click
 
 from paperwork._version import __version__
 from paperwork.errors import CaseError, ConfigError, PaperworkError
-from paperwork.finding import Finding
+from paperwork.finding import SEVERITY_NAMES, Finding
 from paperwork.rules.bureau import Bureau, load_bureau
 from paperwork.rules.resolution import Resolved, resolve_file
 
@@ -62,8 +63,10 @@ def stop_cleanly_on_signals() -> None:
 
 
 def quiet_libraries() -> None:
-    """pypdf reports damage it works around (\"EOF marker not found\") through logging: not for clerks."""
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    """pypdf reports damage it works around (\"EOF marker not found\") and RapidOCR its progress through
+    logging: not for clerks. Set here, at the edge, never by the library."""
+    for name in ("pypdf", "RapidOCR"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def style(text: str, **how: Any) -> str:
@@ -76,8 +79,6 @@ def style(text: str, **how: Any) -> str:
 EXIT_CASE = 1
 EXIT_USAGE = 2
 
-SEVERITY_NAMES = {"error": "错误", "warning": "警告"}
-
 
 def _print_findings(findings: Iterable[Finding], *, err: bool = False) -> None:
     for f in findings:
@@ -89,8 +90,19 @@ def _print_findings(findings: Iterable[Finding], *, err: bool = False) -> None:
         click.echo(f"{f.where()} {head} {f.message}", err=err)
 
 
+def day_of(given: Any = None) -> date:
+    """The day to check against: ``--today`` when given, else the real date (asked here, at the edge)."""
+    if isinstance(given, datetime):
+        return given.date()
+    if isinstance(given, date):
+        return given
+    return date.today()
+
+
 def _guard(func: F) -> F:
-    """Turn the library's errors into messages and exit codes."""
+    """Turn the library's errors into messages and exit codes (every command of :class:`Guarded`)."""
+    if getattr(func, "__paperwork_guarded__", False):
+        return func
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -128,7 +140,17 @@ def _guard(func: F) -> F:
             )
             sys.exit(EXIT_CASE)
 
+    wrapper.__paperwork_guarded__ = True  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
+
+
+class Guarded(click.Group):
+    """A command group whose every command runs inside :func:`_guard`: it cannot be left off."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if cmd.callback is not None:
+            cmd.callback = _guard(cmd.callback)
+        super().add_command(cmd, name)
 
 
 def _json(data: object) -> str:
@@ -205,7 +227,7 @@ def _calendar(path: str | None) -> Any:
     return load_calendar(*([path] if path else []))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Guarded, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(version=__version__, prog_name="paperwork")
 def cli() -> None:
     """高压业扩报装资料：案卷检查、日期推算、表单填写、案卷装订。"""

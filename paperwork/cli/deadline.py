@@ -9,7 +9,6 @@ import click
 
 from paperwork.cli.common import (
     _calendar,
-    _guard,
     _json,
     _regime,
     _resolve,
@@ -17,13 +16,13 @@ from paperwork.cli.common import (
     calendar_option,
     case_argument,
     cli,
+    day_of,
     format_option,
     regime_option,
     style,
     today_option,
 )
-from paperwork.rules.checklist import STATUS_NAMES
-from paperwork.rules.reports import missing_year_notes, status_payload
+from paperwork.rules.answers import missing_year_notes, status_payload
 
 
 @cli.command("status")
@@ -34,7 +33,6 @@ from paperwork.rules.reports import missing_year_notes, status_payload
 @calendar_option
 @today_option
 @bureau_option
-@_guard
 def status_cmd(
     case: str,
     regime: str | None,
@@ -45,8 +43,6 @@ def status_cmd(
     bureau_path: str | None,
 ) -> None:
     """案卷进度：每一步的起止日期、用了几个工作日、时限、是否超期，以及下一步要带什么。"""
-    from datetime import date as _date
-
     from paperwork.rules.checklist import next_step
     from paperwork.rules.timeline import timeline
 
@@ -60,7 +56,7 @@ def status_cmd(
     rule = _regime(regime)
     calendar = _calendar(calendar_path)
     resolved = _resolve(case, bureau_path)
-    day = today.date() if today else _date.today()
+    day = day_of(today)
     line = timeline(resolved, rule, calendar, day)
     upcoming = next_step(resolved)
     notes = missing_year_notes(line)
@@ -94,12 +90,8 @@ def status_cmd(
         click.echo("所有步骤的资料都已齐全。")
     else:
         click.echo(f"下一步【{upcoming.name}】")
-        for item in upcoming.bring:
-            if item.status != "not_applicable":
-                click.echo(f"  需带：{item.name}（{STATUS_NAMES[item.status]}）")
-        for item in upcoming.returns:
-            if item.status == "missing":
-                click.echo(f"  待取回：{item.name}")
+        for verb, what, _ in upcoming.lines():
+            click.echo(f"  {verb}：{what}")
     if chart_path:
         click.echo(f"时间线图：{chart_path}")
 
@@ -112,22 +104,17 @@ def status_cmd(
 @regime_option
 @calendar_option
 @today_option
-@_guard
 def ledger_cmd(
     paths: tuple[str, ...], out_file: str, regime: str | None, calendar_path: str | None, today: Any
 ) -> None:
     """台账：所有案卷一行一户（各步骤日期、工作日、超期、缺件、错误），另一页列出全部问题。"""
-    from datetime import date as _date
-
     from paperwork.case.collection import find_cases
     from paperwork.render.ledger import gather, write_ledger
 
     if not out_file.strip() or Path(out_file).suffix.lower() != ".xlsx":
         raise click.UsageError(f"台账文件 {out_file} 的后缀应为 .xlsx")
     rule = _regime(regime)
-    entries = gather(
-        find_cases(paths), rule, _calendar(calendar_path), today.date() if today else _date.today()
-    )
+    entries = gather(find_cases(paths), rule, _calendar(calendar_path), day_of(today))
     write_ledger(entries, Path(out_file))
     failed = sum(1 for e in entries if e.failure)
     late = sum(1 for e in entries if e.timeline and e.timeline.overdue)

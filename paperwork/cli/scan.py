@@ -11,7 +11,6 @@ import click
 
 from paperwork.cli.common import (
     EXIT_CASE,
-    _guard,
     _json,
     _print_findings,
     bureau_option,
@@ -45,7 +44,6 @@ from paperwork.cli.common import (
     help="本局表单上日期旁边印的字（与 intake.yaml 同格式），覆盖默认。",
 )
 @bureau_option
-@_guard
 def intake_cmd(
     paths: tuple[str, ...],
     case_path: str | None,
@@ -60,10 +58,11 @@ def intake_cmd(
     用 -o / --case 写进案卷，每份标“待确认”，再按规则检查。"""
     from paperwork.binder.libreoffice import user_cache_dir
     from paperwork.cli.common import _bureau
-    from paperwork.intake.engine import OcrUnavailable, engine
+    from paperwork.errors import OcrUnavailable, WouldOverwrite
+    from paperwork.intake.engine import engine
     from paperwork.intake.labels import load_labels
     from paperwork.intake.papers import read_scans
-    from paperwork.intake.proposal import WouldOverwrite, write_proposals
+    from paperwork.intake.proposal import write_proposals
 
     if out_path is not None and not out_path.strip():
         raise click.UsageError("-o 不能是空的文件名")
@@ -75,7 +74,7 @@ def intake_cmd(
         ocr = engine(None if no_cache else user_cache_dir() / "ocr", threads)
     except OcrUnavailable as exc:
         raise click.UsageError(str(exc)) from None
-    with _progress(fmt) as tick:
+    with _Progress(fmt) as tick:
         result = read_scans([Path(p) for p in paths], bureau, ocr, jobs=jobs, tick=tick, labels=labels)
     written = None
     target = Path(out_path) if out_path else Path(case_path) if case_path else None
@@ -84,7 +83,7 @@ def intake_cmd(
             written = write_proposals(result, Path(case_path) if case_path else None, target)
         except WouldOverwrite as exc:
             raise click.UsageError(str(exc)) from None
-    report = _check(written.path) if written is not None else None
+    report = _findings(written.path) if written is not None else None
     if fmt == "json":
         payload: dict[str, Any] = result.to_dict()
         if written is not None:
@@ -103,7 +102,7 @@ def intake_cmd(
         sys.exit(EXIT_CASE)
 
 
-class _progress:
+class _Progress:
     """A progress bar on stderr when it is a terminal (text output), nothing otherwise."""
 
     def __init__(self, fmt: str) -> None:
@@ -129,15 +128,11 @@ class _progress:
             self.bar.stop()
 
 
-def _check(path: Path) -> list[Any]:
-    from paperwork.errors import CaseError
-    from paperwork.rules.resolution import resolve_file
-    from paperwork.rules.validation import validate
+def _findings(path: Path) -> list[Any]:
+    from paperwork.cli.common import day_of
+    from paperwork.rules.checked import check_file
 
-    try:
-        return list(validate(resolve_file(path)).findings)
-    except CaseError as exc:
-        return list(exc.findings)
+    return list(check_file(path, today=day_of()).findings)
 
 
 def _print(result: Any, written: Any, report: list[Any] | None) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from paperwork.cli.common import _guard, cli, style
+from paperwork.cli.common import cli, style
 
 
 @cli.command("serve")
@@ -27,11 +27,12 @@ from paperwork.cli.common import _guard, cli, style
     help="上传文件的大小上限（MB）。",
 )
 @click.option("--no-cache", is_flag=True, help="不用转换缓存：每次装订都重新填写、转换全部表单。")
-@_guard
 def serve_cmd(
     workspace: str, host: str, port: int, token: str | None, max_upload: int, no_cache: bool
 ) -> None:
     """网页服务：客服用浏览器管理案卷（工作区 = 一个文件夹，每个案卷一个子文件夹），脚本用 HTTP API。"""
+    from paperwork.binder.libreoffice import user_cache_dir
+    from paperwork.cli.environment import cache_folder, office_settings
     from paperwork.errors import PaperworkError
     from paperwork.serve.app import make_server, serve, start_office
     from paperwork.serve.security import is_loopback
@@ -42,8 +43,14 @@ def serve_cmd(
             f"--host {host} 会让其他电脑访问这台服务器，必须同时设口令："
             "--token 口令 或环境变量 PAPERWORK_TOKEN"
         )
+    cache = None if no_cache else cache_folder()
     server = make_server(
-        Path(workspace), token=token, cache=not no_cache, max_upload=max_upload * 1024 * 1024
+        Path(workspace),
+        token=token,
+        cache=cache,
+        ocr_cache=None if no_cache else user_cache_dir() / "ocr",
+        office=office_settings(),
+        max_upload=max_upload * 1024 * 1024,
     )
     office = getattr(server.converter, "mode", "cold")
     click.echo(f"工作区：{os.path.abspath(workspace)}（{len(server.workspace.cases())} 个案卷）")

@@ -12,23 +12,17 @@ import contextlib
 import hashlib
 import io
 import json
-import logging
-import os
-import tempfile
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from paperwork.errors import PaperworkError
+from paperwork.errors import OcrUnavailable
+from paperwork.files import write_atomic
 
 __all__ = ["OCR_HINT", "Engine", "OcrUnavailable", "TextLine", "engine", "ocr_available"]
 
 OCR_HINT = "pip install 'hv-paperwork[ocr]'（即 rapidocr 与 onnxruntime，约 290 MB，模型随包安装，无需联网）"
-
-
-class OcrUnavailable(PaperworkError):
-    """The OCR extra is not installed."""
 
 
 @dataclass(frozen=True)
@@ -73,18 +67,17 @@ class Engine:
         self.cache = cache
         self.threads = threads
         self._local = threading.local()
-        logging.getLogger("RapidOCR").setLevel(logging.ERROR)
 
     def _ocr(self) -> Any:
         found = getattr(self._local, "ocr", None)
         if found is None:
             from rapidocr import RapidOCR
 
-            params: dict[str, object] = {"Global.log_level": "error"}  # its default models: no download
+            # its default models (no download); its own logger set to errors by its own setting
+            params: dict[str, object] = {"Global.log_level": "error"}
             if self.threads:
                 params["EngineConfig.onnxruntime.intra_op_num_threads"] = self.threads
             found = self._local.ocr = RapidOCR(params=params)
-            logging.getLogger("RapidOCR").setLevel(logging.ERROR)
         return found
 
     def read(self, image: bytes) -> tuple[list[TextLine], bool]:
@@ -131,10 +124,7 @@ class Engine:
             return
         with contextlib.suppress(OSError):
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump([asdict(t) for t in lines], out, ensure_ascii=False)
-            os.replace(tmp, path)
+            write_atomic(path, json.dumps([asdict(t) for t in lines], ensure_ascii=False))
 
 
 def engine(cache: Path | None, threads: int = 0) -> Engine:

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from paperwork.errors import ConfigError
+from paperwork.rules.datafile import parse_data, shipped_text, user_text
 
 __all__ = ["Labels", "load_labels"]
 
 _FIELDS = {"date", "not", "application_date"}
+_WHAT = "标签文件"
 
 
 @dataclass(frozen=True)
@@ -38,10 +37,7 @@ def _words(value: object, where: str, source: str) -> tuple[str, ...]:
 
 
 def _read(text: str, source: str) -> tuple[tuple[str, ...], dict[str, dict[str, tuple[str, ...]]]]:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{source} 不是有效的 YAML：{exc}") from None
+    data = parse_data(text, source, _WHAT).data
     if not isinstance(data, dict) or not isinstance(data.get("forms", {}), dict):
         raise ConfigError(f"{source} 应有 forms:（每种表单一项）和可选的 common_not:")
     forms: dict[str, dict[str, tuple[str, ...]]] = {}
@@ -55,8 +51,7 @@ def _read(text: str, source: str) -> tuple[tuple[str, ...], dict[str, dict[str, 
 
 @functools.cache
 def _shipped() -> tuple[tuple[str, ...], dict[str, dict[str, tuple[str, ...]]]]:
-    text = resources.files("paperwork.rules.data").joinpath("intake.yaml").read_text(encoding="utf-8")
-    return _read(text, "intake.yaml")
+    return _read(*shipped_text("intake.yaml"))
 
 
 def load_labels(*overrides: str | Path) -> Labels:
@@ -64,11 +59,7 @@ def load_labels(*overrides: str | Path) -> Labels:
     common, shipped = _shipped()
     forms = dict(shipped)
     for path in overrides:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"无法读取标签文件 {path}：{exc}") from None
-        extra_common, extra = _read(text, str(path))
+        extra_common, extra = _read(user_text(path, _WHAT), str(path))
         common += extra_common
         forms.update(extra)
     return Labels(

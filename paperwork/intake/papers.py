@@ -15,12 +15,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from paperwork.case.dates import iso_date
 from paperwork.errors import PaperworkError
 from paperwork.intake.engine import Engine, TextLine
 from paperwork.intake.labels import Labels
 from paperwork.intake.reading import Clue, Reading, read_paper, title_on_page
 from paperwork.intake.scans import Page, ScanFile, collect, pages_of
 from paperwork.rules.bureau import Bureau
+from paperwork.rules.resolution import number_rounds
 
 __all__ = ["Intake", "Proposed", "read_scans"]
 
@@ -171,10 +173,10 @@ def _rounds(papers: list[Proposed]) -> list[Proposed]:
             by_title.setdefault(p.reading.form.title, []).append(n)
     out = list(papers)
     for indexes in by_title.values():
-        ordered = sorted(indexes, key=lambda n: (papers[n].reading.date.value or "9999", n))
-        for k, n in enumerate(ordered):
+        rounds = number_rounds([(iso_date(papers[n].reading.date.value), None) for n in indexes])
+        for n, k in zip(indexes, rounds, strict=True):
             p = papers[n]
-            out[n] = Proposed(p.files, p.pages, p.reading, k + 1, p.grouping)
+            out[n] = Proposed(p.files, p.pages, p.reading, k, p.grouping)
     return out
 
 

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from paperwork.case.casefile import add_documents
+from paperwork.case.dates import iso_date
 from paperwork.case.yamlfile import parse_yaml
-from paperwork.errors import PaperworkError
+from paperwork.errors import PaperworkError, WouldOverwrite
+from paperwork.files import free_name, write_atomic
 from paperwork.intake.papers import Intake, Proposed
+from paperwork.rules.resolution import number_rounds
 from paperwork.rules.titles import normalise_title
 
 __all__ = ["NEW_CASE", "Written", "write_proposals"]
@@ -30,10 +34,6 @@ application_date:  # 待填写：报装日期
 customer:
   name: ''  # 待填写：户名
 """
-
-
-class WouldOverwrite(PaperworkError):
-    """The output file exists and is not the case being added to."""
 
 
 @dataclass(frozen=True)
@@ -79,14 +79,12 @@ def _joined_pdf(paper: Proposed) -> Path:
                 img.convert("RGB").save(buffer, format="PNG")
                 blobs.append(buffer.getvalue())
     data = img2pdf.convert(blobs)
-    for n in range(1, 1000):
-        target = first.with_name(f"{first.stem}-{last.stem}{'' if n == 1 else f'-{n}'}.pdf")
-        if target.exists() and target.read_bytes() == data:
-            return target
-        if not target.exists():
-            target.write_bytes(data)
-            return target
-    raise PaperworkError(f"无法在 {first.parent} 中为合并的扫描件命名")
+    target = free_name(first.parent, f"{first.stem}-{last.stem}", ".pdf", lambda p: p.read_bytes() == data)
+    if target is None:
+        raise PaperworkError(f"无法在 {first.parent} 中为合并的扫描件命名")
+    if not target.exists():
+        write_atomic(target, data)
+    return target
 
 
 def write_proposals(intake: Intake, case: Path | None, out: Path) -> Written:
@@ -97,12 +95,12 @@ def write_proposals(intake: Intake, case: Path | None, out: Path) -> Written:
     folder = (case or out).parent
     known_files = [folder / str(p["file"]) for p in existing if p.get("file")]
     known = {(normalise_title(str(p.get("title", ""))), str(p.get("date", ""))) for p in existing}
-    rounds_taken: dict[str, list[str]] = {}
-    for p in existing:
-        if p.get("round") is not None:
-            rounds_taken.setdefault(normalise_title(str(p.get("title", ""))), []).append(
-                str(p.get("date", ""))
-            )
+    rounds_taken: dict[str, list[tuple[date | None, int | None]]] = {}
+    for p in existing:  # every paper of a title counts, its round stated or to be numbered
+        stated = p.get("round")
+        number = stated if isinstance(stated, int) and not isinstance(stated, bool) else None
+        taken = rounds_taken.setdefault(normalise_title(str(p.get("title", ""))), [])
+        taken.append((iso_date(str(p.get("date", ""))), number))
     added, already, joined, entries = [], [], [], []
     for paper in intake.documents:
         title_key = normalise_title(paper.title or "")
@@ -117,8 +115,11 @@ def write_proposals(intake: Intake, case: Path | None, out: Path) -> Written:
             joined.append(file)
         fields = paper.fields()
         if paper.round is not None and title_key in rounds_taken:  # after the rounds the case has
-            earlier = [d for d in rounds_taken[title_key] if d <= (paper.reading.date.value or "9999")]
-            fields["round"] = len(earlier) + paper.round
+            taken = rounds_taken[title_key]
+            taken.append((iso_date(paper.reading.date.value), None))
+            number = number_rounds(taken)[-1]
+            fields["round"] = number
+            taken[-1] = (taken[-1][0], number)
         fields["file"] = Path(os.path.relpath(file.resolve(), out.resolve().parent)).as_posix()
         entries.append((fields, f"待确认：OCR 置信度 {paper.confidence:.2f}"))
         added.append(paper)

@@ -15,18 +15,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 from paperwork.errors import PaperworkError
+from paperwork.files import sniff_file
 
 __all__ = ["DPI", "Page", "ScanFile", "collect", "pages_of"]
 
 DPI = 150
 _MAX_SIDE = 2600  # a 300-dpi A4 scan is read at about 150 dpi: the models see 2000 px at most anyway
-Kind = Literal["pdf", "image"]
+ScanKind = Literal["pdf", "image"]
 
 
 @dataclass(frozen=True)
 class ScanFile:
     path: Path
-    kind: Kind
+    kind: ScanKind
 
 
 @dataclass(frozen=True)
@@ -39,17 +40,15 @@ class Page:
     height: float  # pixels: where "the top of the page" ends
 
 
-def _kind(path: Path) -> Kind | None:
+def _kind(path: Path) -> ScanKind | None:
+    """pdf or image by content (:func:`paperwork.files.sniff`); None for anything else."""
     try:
-        with path.open("rb") as fh:
-            head = fh.read(1024)
+        sniffed = sniff_file(path)
     except OSError:
         return None
-    if b"%PDF-" in head:
-        return "pdf"
-    if head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*")):
-        return "image"
-    return None
+    if sniffed is None or sniffed.kind == "office":
+        return None
+    return sniffed.kind
 
 
 def collect(paths: Iterable[Path]) -> tuple[list[ScanFile], list[tuple[Path, str]]]:
@@ -97,8 +96,23 @@ def pages_of(scan: ScanFile) -> list[Page]:
         return [Page(scan.path, 0, png, height)]
     except PaperworkError:
         raise
-    except Exception as exc:  # a damaged file: named, never a traceback
+    except _damage() as exc:  # a damaged file: named, never a traceback
         raise PaperworkError(f"扫描件 {scan.path} 无法读取：{exc}") from None
+
+
+def _damage() -> tuple[type[BaseException], ...]:
+    """What pdfium (its PdfiumError is a RuntimeError) and Pillow raise on a damaged or absurd file."""
+    from PIL import Image
+
+    return (
+        OSError,
+        ValueError,
+        RuntimeError,
+        SyntaxError,
+        EOFError,
+        MemoryError,
+        Image.DecompressionBombError,
+    )
 
 
 def _pdf_pages(path: Path) -> list[Page]:

@@ -8,7 +8,6 @@ the form prints them; absent values are empty text, never "None".
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from datetime import date
 
 from paperwork.case.dates import chinese
 from paperwork.case.model import KINDS, Case, Customer
@@ -25,7 +24,6 @@ __all__ = [
     "CoverData",
     "DesignCommissionData",
     "EquipmentListData",
-    "FormData",
     "LiveWorkRequestData",
     "NoteData",
     "ProofData",
@@ -198,10 +196,6 @@ def template_fields(key: str) -> tuple[tuple[str, str], ...]:
     return tuple((f.name, f.metadata.get("doc", "")) for f in fields(MODELS[key]))
 
 
-def _cn(day: date | None) -> str:
-    return chinese(day) if day else ""
-
-
 def _common(case: Case, paper: Paper | None) -> dict[str, str]:
     cust, con, cap = case.customer, case.contractor, case.capacity
     day = paper.date if paper else None
@@ -221,16 +215,17 @@ def _common(case: Case, paper: Paper | None) -> dict[str, str]:
         "capacity_kva": _num(cap.requested_kva) if cap else "",
         "voltage_kv": _num(cap.voltage_kv) if cap else "",
         "number": (paper.document.number or "") if paper else "",
-        "date_cn": _cn(day),
+        "date_cn": chinese(day),
         "year": str(day.year) if day else "",
         "month": str(day.month) if day else "",
         "day": str(day.day) if day else "",
     }
 
 
-def _first_date(resolved: Resolved, key: str) -> str:
+def _latest_date_cn(resolved: Resolved, key: str) -> str:
+    """The date of the case's last dated paper of form ``key``, as the form prints it ("" for none)."""
     dated = [p for p in resolved.of(key) if p.date]
-    return _cn(dated[-1].date) if dated else ""
+    return chinese(dated[-1].date) if dated else ""
 
 
 def _address_lines(cust: Customer) -> tuple[str, str]:
@@ -305,13 +300,13 @@ def form_data(resolved: Resolved, key: str, paper: Paper | None) -> dict[str, ob
         )
     elif key == "design_commission":
         model = DesignCommissionData(
-            **base, designer=app.designer or "", application_date_cn=_cn(case.application_date)
+            **base, designer=app.designer or "", application_date_cn=chinese(case.application_date)
         )
     elif key == "completion_request":
         model = CompletionRequestData(
             **base,
             license_no=(case.contractor.license_no or "") if case.contractor else "",
-            midcheck_date_cn=_first_date(resolved, "midcheck_result"),
+            midcheck_date_cn=_latest_date_cn(resolved, "midcheck_result"),
             attachments=_completion_attachments(resolved),
         )
     elif key == "live_work_request":
@@ -319,7 +314,7 @@ def form_data(resolved: Resolved, key: str, paper: Paper | None) -> dict[str, ob
             **base,
             bureau_name=case.archive.fonds or "供电公司",
             live_work=app.live_work or "",
-            acceptance_date_cn=_first_date(resolved, "completion_acceptance"),
+            acceptance_date_cn=_latest_date_cn(resolved, "completion_acceptance"),
         )
     elif key == "startup_equipment_list":
         rows = tuple(
@@ -351,6 +346,3 @@ def form_data(resolved: Resolved, key: str, paper: Paper | None) -> dict[str, ob
     else:
         raise TemplateError(f"没有名为“{key}”的表单模板；可用的有：{'、'.join(MODELS)}")
     return asdict(model)
-
-
-FormData = RegisterData | DesignCommissionData | CompletionRequestData | LiveWorkRequestData

@@ -8,12 +8,13 @@ rest, so templates and stamps are written without it.
 
 from __future__ import annotations
 
-import os
 import re
 import zipfile
 from pathlib import Path
 
 from lxml import etree
+
+from paperwork.files import atomic_path
 
 __all__ = ["slim_docx"]
 
@@ -70,11 +71,9 @@ def slim_docx(path: Path) -> Path:
         elif name == "[Content_Types].xml":
             data = _OVERRIDE.sub(b"", _JPEG.sub(b"", data))
         out[name] = data
-    tmp = path.with_name(f".{path.name}.part")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in out.items():
             info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))  # same content, same bytes
             info.compress_type = zipfile.ZIP_DEFLATED
             z.writestr(info, data)
-    os.replace(tmp, path)
     return path

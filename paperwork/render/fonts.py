@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from paperwork.errors import ConversionError
+from paperwork.errors import FontError
+from paperwork.files import atomic_path
 
 __all__ = [
     "INSTALL_HINT",
@@ -77,6 +78,7 @@ def metric_fonts(folder: Path) -> Path | None:
     is, so a build takes about a second per face.
     """
     from filelock import FileLock
+    from fontTools.ttLib import TTLibError
 
     done = folder / ".done"
     if done.is_file():  # made before: no need to read every installed font again (0.4 s a process)
@@ -92,7 +94,10 @@ def metric_fonts(folder: Path) -> Path | None:
             new = next(k for k, v in METRIC_FAMILIES.items() if v == face.family)
             target = folder / f"{new.replace(' ', '')}-{face.style}.otf"
             if not target.exists():
-                _rebuild(face, new, target)
+                try:
+                    _rebuild(face, new, target)
+                except (TTLibError, OSError, ValueError, KeyError, AttributeError, AssertionError) as exc:
+                    raise FontError(f"无法由 {face.path} 生成 {new}（{type(exc).__name__}: {exc}）") from exc
         done.write_text("\n".join(sorted(p.name for p in folder.glob("*.otf"))), encoding="utf-8")
     return folder
 
@@ -117,9 +122,8 @@ def _rebuild(face: FontFile, family: str, target: Path) -> None:
                 record.string = text.replace(old, family).replace(
                     old.replace(" ", ""), family.replace(" ", "")
                 )
-        part = target.with_suffix(".part")
-        font.save(str(part))
-    os.replace(part, target)
+        with atomic_path(target) as part:
+            font.save(str(part))
 
 
 _SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
@@ -127,10 +131,6 @@ _SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
 _LIKELY = ("cjk", "han", "sim", "song", "hei", "kai", "fang", "ming", "wqy", "wenquan", "yahei", "droid")
 _GB2312_BIT = 1 << 18  # OS/2 ulCodePageRange1: "Chinese: Simplified chars—PRC and Singapore"
 _BIG5_BIT = 1 << 20
-
-
-class FontError(ConversionError):
-    """No installed font covers Chinese."""
 
 
 @dataclass(frozen=True)
@@ -147,17 +147,19 @@ def font_folders() -> list[Path]:
     """The folders fonts are installed in on this system, the user's own included."""
     home = Path.home()
     if sys.platform == "win32":
-        windir = Path(os.environ.get("WINDIR", r"C:\Windows"))
-        local = Path(os.environ.get("LOCALAPPDATA", home / "AppData" / "Local"))
-        folders = [windir / "Fonts", local / "Microsoft" / "Windows" / "Fonts"]
+        from platformdirs import user_data_path
+
+        windir = Path(home.anchor or "C:\\") / "Windows"  # the system's fonts, where Windows keeps them
+        folders = [windir / "Fonts", user_data_path(appauthor=False) / "Microsoft" / "Windows" / "Fonts"]
     elif sys.platform == "darwin":
         folders = [Path("/System/Library/Fonts"), Path("/Library/Fonts"), home / "Library" / "Fonts"]
     else:
-        data = os.environ.get("XDG_DATA_HOME") or str(home / ".local" / "share")
+        from platformdirs import user_data_path
+
         folders = [
             Path("/usr/share/fonts"),
             Path("/usr/local/share/fonts"),
-            Path(data) / "fonts",
+            user_data_path() / "fonts",  # $XDG_DATA_HOME/fonts
             home / ".fonts",
         ]
     return [f for f in folders if f.is_dir()]

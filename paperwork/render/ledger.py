@@ -10,13 +10,13 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from paperwork.case.model import load_case
-from paperwork.errors import CaseError, PaperworkError
+from paperwork.errors import PaperworkError
+from paperwork.files import atomic_path
 from paperwork.finding import Finding
 from paperwork.render.sheets import cells, style_sheet
-from paperwork.rules.resolution import resolve
+from paperwork.rules.checked import check_file
 from paperwork.rules.timeline import Regime, Timeline, timeline
-from paperwork.rules.validation import Report, validate
+from paperwork.rules.validation import Report
 from paperwork.rules.workdays import WorkCalendar
 
 __all__ = ["FINDINGS_SHEET", "LEDGER_SHEET", "CaseEntry", "gather", "write_ledger"]
@@ -42,18 +42,18 @@ def gather(paths: Iterable[Path], regime: Regime, calendar: WorkCalendar, today:
     """Load, validate and time every case; a case that fails to load becomes an entry saying why."""
     entries = []
     for path in paths:
+        checked = check_file(path, today=today, calendar=calendar)
+        if checked.resolved is None or checked.report is None:
+            first = checked.failure[0].message if checked.failure else ""
+            entries.append(CaseEntry(path, None, None, checked.failure, f"无法读取：{first}"))
+            continue
         try:
-            case = load_case(path)
-            resolved = resolve(case)
-            report = validate(resolved, today=today, calendar=calendar)
-            line = timeline(resolved, regime, calendar, today)
-            entries.append(CaseEntry(path, report, line, report.findings))
-        except CaseError as exc:
-            first = exc.findings[0].message if exc.findings else str(exc)
-            entries.append(CaseEntry(path, None, None, exc.findings, f"无法读取：{first}"))
-        except (PaperworkError, OSError, ValueError, ArithmeticError, RecursionError) as exc:
+            line = timeline(checked.resolved, regime, calendar, today)
+        except (PaperworkError, ValueError, ArithmeticError) as exc:
             # one absurd case is a row that says why, never the end of the whole ledger
             entries.append(CaseEntry(path, None, None, (), f"无法处理：{exc}"))
+            continue
+        entries.append(CaseEntry(path, checked.report, line, checked.report.findings))
     return entries
 
 
@@ -109,9 +109,7 @@ def write_ledger(entries: list[CaseEntry], out: Path) -> Path:
             ]
             if step.overdue:
                 overdue_cells.append((ws.max_row + 1, len(row)))
-        missing = [
-            f.message.split("（")[0].removeprefix("缺少") for f in report.errors if f.code == "PAPER_MISSING"
-        ]
+        missing = [f.subject or "" for f in report.errors if f.code == "PAPER_MISSING"]
         row += [
             "、".join(s.step for s in line.overdue),
             "、".join(missing),
@@ -155,8 +153,7 @@ def write_ledger(entries: list[CaseEntry], out: Path) -> Path:
             fs.append(cells([case_id, str(entry.path), "错误", "", "", "", "", entry.failure]))
     style_sheet(fs, (16, 36, 6, 24, 6, 26, 6, 80))
     fs.auto_filter.ref = fs.dimensions
-    tmp = out.with_suffix(".part")
     out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(str(tmp))
-    tmp.replace(out)
+    with atomic_path(out) as tmp:
+        wb.save(str(tmp))
     return out

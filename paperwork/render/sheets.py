@@ -10,6 +10,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
+from paperwork.files import atomic_path
+
 __all__ = ["CATALOG_HEADER", "cells", "style_sheet", "write_catalogs"]
 
 CATALOG_HEADER = ("序号", "文号", "责任者", "题名", "日期", "页号", "备注")
@@ -85,7 +87,6 @@ def write_catalogs(sheets: list[tuple[str, list[dict[str, str]]]], out: Path) ->
             for cell in row:
                 cell.number_format = "@"
         style_sheet(ws, _WIDTHS)
-    tmp = out.with_suffix(".part")
-    wb.save(str(tmp))
-    tmp.replace(out)
+    with atomic_path(out) as tmp:
+        wb.save(str(tmp))
     return out

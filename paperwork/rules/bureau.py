@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from functools import cache, cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
 from paperwork.case.model import Kind
-from paperwork.case.reader import read
-from paperwork.case.yamlfile import Parsed, parse_yaml, read_text
 from paperwork.errors import ConfigError
+from paperwork.rules.datafile import read_data, shipped_text, user_text
 from paperwork.rules.forms import Form
 from paperwork.rules.titles import normalise_title, suggest_title
 
@@ -183,6 +181,9 @@ class Bureau:
         return tuple(places)
 
 
+_WHAT = "局方数据文件"
+
+
 def _normalise(data: object) -> object:
     """Binder entries may be a bare title; make each a mapping."""
     if isinstance(data, dict) and isinstance(data.get("binders"), list):
@@ -194,17 +195,7 @@ def _normalise(data: object) -> object:
 
 
 def _read_file(text: str, source: str) -> tuple[_File, set[str]]:
-    try:
-        parsed = parse_yaml(text, source)
-    except Exception as exc:  # CaseError from YAML syntax
-        raise ConfigError(f"局方数据文件 {source} 无法读取：{exc}") from None
-    data = _normalise(parsed.data)
-    record, findings = read(_File, Parsed(data, parsed.lines), source)
-    errors = [f for f in findings if f.severity == "error"]
-    if record is None or errors:
-        details = "；".join(f"{f.where()}：{f.message}" for f in errors or findings)
-        raise ConfigError(f"局方数据文件 {source} 有错：{details}")
-    assert isinstance(record, _File)
+    record, data = read_data(_File, text, source, _WHAT, _normalise)
     given = set(data.keys()) if isinstance(data, dict) else set()
     return record, given
 
@@ -216,7 +207,8 @@ def _merge_forms(base: tuple[Form, ...], extra: tuple[Form, ...]) -> tuple[Form,
     return tuple(merged.values())
 
 
-def _check(bureau: Bureau) -> None:
+def _consistent(bureau: Bureau) -> None:
+    """Every title once, and every title a binder, rule or order names in the form library."""
     index: dict[str, Form] = {}
     for form in bureau.forms:
         for name in form.names:
@@ -248,8 +240,7 @@ def _check(bureau: Bureau) -> None:
 
 @cache
 def _shipped() -> _File:
-    default = resources.files("paperwork.rules").joinpath("data/bureau.yaml").read_text("utf-8")
-    return _read_file(default, "paperwork/rules/data/bureau.yaml")[0]
+    return _read_file(*shipped_text("bureau.yaml"))[0]
 
 
 def load_bureau(*overrides: str | Path) -> Bureau:
@@ -259,7 +250,7 @@ def load_bureau(*overrides: str | Path) -> Bureau:
     sources = ["paperwork/rules/data/bureau.yaml"]
     for path in overrides:
         path = Path(path)
-        extra, given = _read_file(read_text(path, "局方数据文件"), str(path))
+        extra, given = _read_file(user_text(path, _WHAT), str(path))
         sections["forms"] = _merge_forms(sections["forms"], extra.forms)
         for name in ("derived", "steps", "order", "binders"):
             if name in given:
@@ -268,5 +259,5 @@ def load_bureau(*overrides: str | Path) -> Bureau:
     rules = {d.form: d.rule for d in sections["derived"]}
     sections["forms"] = tuple(replace(f, derived=rules.get(f.key)) for f in sections["forms"])
     bureau = Bureau(sources=tuple(sources), **sections)
-    _check(bureau)
+    _consistent(bureau)
     return bureau

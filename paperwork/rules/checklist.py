@@ -7,11 +7,11 @@ from typing import Literal
 
 from paperwork.rules.resolution import Resolved
 
-__all__ = ["STATUS_NAMES", "ChecklistItem", "StepList", "checklist", "next_step"]
+__all__ = ["ITEM_STATUS_NAMES", "ChecklistItem", "StepList", "checklist", "next_step"]
 
 ItemStatus = Literal["present", "missing", "optional", "not_applicable", "untracked"]
 
-STATUS_NAMES: dict[str, str] = {
+ITEM_STATUS_NAMES: dict[str, str] = {
     "present": "已有",
     "missing": "缺",
     "optional": "选填",
@@ -38,6 +38,17 @@ class StepList:
     name: str
     bring: tuple[ChecklistItem, ...]
     returns: tuple[ChecklistItem, ...]
+
+    def lines(self) -> tuple[tuple[str, str, ItemStatus], ...]:
+        """What the clerk is told for this step, as (verb, what, status): ``("需带", "供电方案答复单（已有）",
+        "present")``, ``("待取回", "审图通知单", "missing")`` — one wording for the CLI and the page."""
+        bring = [
+            ("需带", f"{i.name}（{ITEM_STATUS_NAMES[i.status]}）", i.status)
+            for i in self.bring
+            if i.status != "not_applicable"
+        ]
+        back = [("待取回", i.name, i.status) for i in self.returns if i.status == "missing"]
+        return (*bring, *back)
 
     @property
     def done(self) -> bool:

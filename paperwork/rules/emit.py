@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from paperwork.case.model import Case
-from paperwork.finding import Finding, error, warning
+from dataclasses import dataclass
+from datetime import date
 
-__all__ = ["Emit"]
+from paperwork.case.model import Case
+from paperwork.finding import Finding, Severity
+from paperwork.rules.workdays import WorkCalendar
+
+__all__ = ["Checking", "Emit"]
+
+
+@dataclass(frozen=True)
+class Checking:
+    """What every check runs against: the day (None: no date is checked against today) and the
+    working-day calendar. The CLI and the server say which day it is; the rules never ask."""
+
+    today: date | None
+    calendar: WorkCalendar
 
 
 class Emit:
@@ -15,8 +28,13 @@ class Emit:
         self.case = case
 
     def __call__(
-        self, severity: str, code: str, message: str, path: str | None, rule: str | None = None
+        self,
+        severity: Severity,
+        code: str,
+        message: str,
+        path: str | None,
+        rule: str | None = None,
+        subject: str | None = None,
     ) -> Finding:
-        make = error if severity == "error" else warning
         line = self.case.line(path) if path else None
-        return make(code, message, path=path, line=line, rule=rule, source=self.case.source)
+        return Finding(code, severity, message, path, line, rule, self.case.source, subject)

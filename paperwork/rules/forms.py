@@ -7,10 +7,10 @@ from typing import Literal
 
 from paperwork.case.model import KINDS, Kind
 
-__all__ = ["CONDITION_NAMES", "ISSUER_NAMES", "Condition", "Count", "Form", "Issuer", "Source"]
+__all__ = ["CONDITION_NAMES", "ISSUER_NAMES", "Condition", "Count", "Form", "Issuer", "Origin"]
 
 Issuer = Literal["bureau", "customer", "contractor"]
-Source = Literal["template", "scan"]
+Origin = Literal["template", "scan"]  # a form the contractor fills, or a paper that comes as a scan
 Count = Literal["one", "many", "per_round"]
 Condition = Literal[Kind, "large_equipment", "no_large_equipment"]
 
@@ -36,7 +36,7 @@ class Form:
     key: str
     title: str
     issuer: Issuer
-    source: Source
+    source: Origin
     step: str
     date_meaning: str
     aliases: tuple[str, ...] = ()

@@ -7,6 +7,7 @@ typed twice: the 登记表 takes the 用电申请书's date (R4) and the 设计�
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,7 +18,7 @@ from paperwork.finding import Finding
 from paperwork.rules.bureau import Bureau, load_bureau
 from paperwork.rules.forms import Form
 
-__all__ = ["Paper", "Resolved", "resolve", "resolve_file"]
+__all__ = ["Paper", "Resolved", "bureau_of", "number_rounds", "resolve", "resolve_case", "resolve_file"]
 
 
 @dataclass(frozen=True)
@@ -98,24 +99,35 @@ def _derived(form: Form, papers: list[Paper], bureau: Bureau) -> date | None:
     return value if isinstance(value, date) else None
 
 
-def _rounds(papers: list[Paper]) -> list[Paper]:
-    """Review papers without ``round:`` take their round from date order among their form's papers.
+def number_rounds(papers: Sequence[tuple[date | None, int | None]]) -> list[int]:
+    """The review round of each paper of one per-round form, given as (date, stated round).
 
-    The k-th dated 图纸审核登记表 is round k (the rounds a case states are kept; the others fill
-    the remaining numbers in date order).
+    The one rule for rounds, used by the case, the intake and the server: a stated round is
+    kept; the others take the remaining numbers in date order (an undated paper last, ties in
+    the order given). The k-th dated 图纸审核登记表 is round k.
     """
+    rounds = [stated or 0 for _, stated in papers]
+    stated = {r for r in rounds if r}
+    free = iter(k for k in range(1, len(papers) + len(stated) + 1) if k not in stated)
+    unstated = [n for n, r in enumerate(rounds) if not r]
+    for n in sorted(unstated, key=lambda n: (papers[n][0] or date.max, n)):
+        rounds[n] = next(free)
+    return rounds
+
+
+def _rounds(papers: list[Paper]) -> list[Paper]:
+    """Review papers without ``round:`` take their round from :func:`number_rounds`."""
     out = list(papers)
     by_form: dict[str, list[int]] = {}
     for n, p in enumerate(papers):
         if p.form is not None and p.form.count == "per_round":
             by_form.setdefault(p.form.key, []).append(n)
     for members in by_form.values():
-        stated = {papers[n].document.round for n in members if papers[n].document.round}
-        free = iter(k for k in range(1, len(members) + len(stated) + 1) if k not in stated)
-        unstated = [n for n in members if not papers[n].document.round]
-        for n in sorted(unstated, key=lambda n: (papers[n].date or date.max, papers[n].index)):
+        ordered = sorted(members, key=lambda n: papers[n].index)
+        numbers = number_rounds([(papers[n].date, papers[n].document.round) for n in ordered])
+        for n, k in zip(ordered, numbers, strict=True):
             p = papers[n]
-            out[n] = Paper(p.index, p.document, p.form, p.date, next(free))
+            out[n] = Paper(p.index, p.document, p.form, p.date, k)
     return out
 
 
@@ -126,8 +138,7 @@ def resolve(case: Case, bureau: Bureau | None = None) -> Resolved:
     applied, if it names one.
     """
     if bureau is None:
-        overrides = [case.folder / case.bureau] if case.bureau else []
-        bureau = load_bureau(*overrides)
+        bureau = bureau_of(case)
     papers = _rounds(
         [
             Paper(i, doc, bureau.form(doc.title), doc.date, doc.round or 1)
@@ -148,16 +159,26 @@ def resolve(case: Case, bureau: Bureau | None = None) -> Resolved:
     return Resolved(case, bureau, tuple(final))
 
 
-def resolve_file(path: str | Path, bureau_file: str | Path | None = None) -> Resolved:
-    """Read a case file and resolve it against the shipped data, its own ``bureau`` file and
-    ``bureau_file``; a broken bureau file is a finding of the case (CONFIG_INVALID), with its line."""
-    case = load_case(path)
+def bureau_of(case: Case, bureau_file: str | Path | None = None) -> Bureau:
+    """The bureau data a case is checked against: the shipped data, then the case's own ``bureau``
+    file (relative to the case), then ``bureau_file`` (``--bureau``); ConfigError if one is broken."""
     overrides = [case.folder / case.bureau] if case.bureau else []
     overrides += [Path(bureau_file)] if bureau_file else []
+    return load_bureau(*overrides)
+
+
+def resolve_case(case: Case, bureau_file: str | Path | None = None) -> Resolved:
+    """Resolve a read case against :func:`bureau_of`; a broken bureau file is a finding of the
+    case (CONFIG_INVALID, with its line), raised as CaseError."""
     try:
-        bureau = load_bureau(*overrides)
+        bureau = bureau_of(case, bureau_file)
     except ConfigError as exc:
         where = case.line("bureau")
         finding = Finding("CONFIG_INVALID", "error", str(exc), path="bureau", line=where, source=case.source)
         raise CaseError(case.source, (finding,)) from None
     return resolve(case, bureau)
+
+
+def resolve_file(path: str | Path, bureau_file: str | Path | None = None) -> Resolved:
+    """Read a case file and :func:`resolve_case` it."""
+    return resolve_case(load_case(path), bureau_file)

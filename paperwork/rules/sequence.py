@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from paperwork.finding import Finding
-from paperwork.rules.emit import Emit
+from paperwork.rules.emit import Checking, Emit
 from paperwork.rules.resolution import Paper, Resolved
 
 __all__ = ["check_order", "check_review_rounds"]
@@ -20,7 +20,7 @@ def _named(r: Resolved, p: Paper) -> str:
     return p.title
 
 
-def check_order(r: Resolved, emit: Emit, today: date) -> Iterator[Finding]:
+def check_order(r: Resolved, emit: Emit, at: Checking) -> Iterator[Finding]:
     """The process order, as the bureau's data states it."""
     seen: Counter[tuple[str, int]] = Counter(
         (p.form.key, p.round) for p in r.papers if p.form is not None and p.form.count == "per_round"
@@ -47,7 +47,7 @@ def check_order(r: Resolved, emit: Emit, today: date) -> Iterator[Finding]:
                     break
 
 
-def check_review_rounds(r: Resolved, emit: Emit, today: date) -> Iterator[Finding]:
+def check_review_rounds(r: Resolved, emit: Emit, at: Checking) -> Iterator[Finding]:
     """R6: N review rounds mean N 登记表 and N 结果通知单, round k before k+1."""
     forms = [f for f in r.bureau.forms if f.count == "per_round"]
     by_round: dict[int, list[Paper]] = defaultdict(list)

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
-from paperwork.case.reader import read
-from paperwork.case.yamlfile import Parsed, parse_yaml, read_text
-from paperwork.errors import ConfigError
+from paperwork.rules.datafile import read_data, shipped_text, user_text
 from paperwork.rules.resolution import Resolved
 from paperwork.rules.workdays import WorkCalendar
 
@@ -86,6 +83,15 @@ class StepTime:
         return self.working_days is not None and self.working_days > self.limit
 
     @property
+    def state(self) -> str:
+        """未开始, 超期, 进行中 or 按时: the one word the CLI, the page and the chart use."""
+        if self.start is None:
+            return "未开始"
+        if self.overdue:
+            return "超期"
+        return "进行中" if self.end is None else "按时"
+
+    @property
     def remaining(self) -> int | None:
         """Working days left (negative: late by that many), None before the start."""
         return None if self.working_days is None else self.limit - self.working_days
@@ -128,29 +134,17 @@ def _normalise(data: object) -> object:
 
 
 def _read(text: str, source: str) -> tuple[Regime, ...]:
-    try:
-        parsed = parse_yaml(text, source)
-    except Exception as exc:
-        raise ConfigError(f"时限文件 {source} 无法读取：{exc}") from None
-    record, findings = read(_File, Parsed(_normalise(parsed.data), parsed.lines), source)
-    errors = [f for f in findings if f.severity == "error"]
-    if record is None or errors:
-        raise ConfigError(
-            f"时限文件 {source} 有错：" + "；".join(f"{f.where()}：{f.message}" for f in errors)
-        )
-    assert isinstance(record, _File)
-    return record.regimes
+    return read_data(_File, text, source, "时限文件", _normalise)[0].regimes
 
 
 def regimes_in(path: str | Path) -> tuple[Regime, ...]:
     """The regimes a user's file defines, in its order."""
-    return _read(read_text(Path(path), "时限文件"), str(path))
+    return _read(user_text(path, "时限文件"), str(path))
 
 
 def load_regimes(*files: str | Path) -> dict[str, Regime]:
     """The shipped regimes, plus those of each user file (same name: replaced)."""
-    text = resources.files("paperwork.rules").joinpath("data/regimes.yaml").read_text("utf-8")
-    regimes = {r.name: r for r in _read(text, "paperwork/rules/data/regimes.yaml")}
+    regimes = {r.name: r for r in _read(*shipped_text("regimes.yaml"))}
     for file in files:
         regimes.update({r.name: r for r in regimes_in(file)})
     return regimes
@@ -163,7 +157,7 @@ def _event(resolved: Resolved, name: str, round_: int | None) -> dt.date | None:
     return min((p.date for p in papers if p.date), default=None)
 
 
-def _rounds(resolved: Resolved, rule: StepRule) -> list[int]:
+def _rounds_of_step(resolved: Resolved, rule: StepRule) -> list[int]:
     rounds = {p.round for t in (rule.start, rule.end) if t != "application" for p in resolved.of(t)}
     return sorted(rounds) or [1]
 
@@ -174,7 +168,7 @@ def timeline(resolved: Resolved, regime: Regime, calendar: WorkCalendar, today: 
     steps = []
     for rule in regime.steps:
         limit = rule.limit.dual if dual else rule.limit.single
-        rounds = _rounds(resolved, rule) if rule.per_round else [None]
+        rounds = _rounds_of_step(resolved, rule) if rule.per_round else [None]
         for round_ in rounds:
             name = rule.step if round_ is None else f"{rule.step}（第{round_}轮）"
             start = _event(resolved, rule.start, round_)

@@ -13,12 +13,12 @@ from datetime import date
 from paperwork.case.model import Case
 from paperwork.finding import Finding
 from paperwork.rules.catalog import catalogs
-from paperwork.rules.emit import Emit
+from paperwork.rules.emit import Checking, Emit
 from paperwork.rules.resolution import Resolved, resolve
 from paperwork.rules.sequence import check_order, check_review_rounds
-from paperwork.rules.workdays import WorkCalendar, load_calendar
+from paperwork.rules.workdays import WorkCalendar, load_calendar, no_calendar_data
 
-__all__ = ["CHECKS", "Report", "validate"]
+__all__ = ["CHECKS", "Checking", "Report", "validate"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def _d(day: date | None) -> str:
     return day.isoformat() if day else "（无）"
 
 
-def check_fields(r: Resolved, emit: Emit, today: date) -> Iterator[Finding]:
+def check_fields(r: Resolved, emit: Emit, at: Checking) -> Iterator[Finding]:
     """Unknown titles, fields that do not belong to a paper, missing dates."""
     for p in r.papers:
         if p.implicit:
@@ -114,8 +114,11 @@ def _dated_fields(r: Resolved) -> Iterator[tuple[str, str, date]]:
                 yield f"archive.{key}.{name}", f"案卷日期 archive.{key}.{name}", value
 
 
-def check_future(r: Resolved, emit: Emit, today: date) -> Iterator[Finding]:
-    """No date after today."""
+def check_future(r: Resolved, emit: Emit, at: Checking) -> Iterator[Finding]:
+    """No date after today (nothing to check when the day is not given)."""
+    today = at.today
+    if today is None:
+        return
     for path, what, day in _dated_fields(r):
         if day > today:
             yield emit(
@@ -131,7 +134,7 @@ def check_future(r: Resolved, emit: Emit, today: date) -> Iterator[Finding]:
 PLAUSIBLE_YEARS = 40
 
 
-def check_before_application(r: Resolved, emit: Emit, today: date) -> Iterator[Finding]:
+def check_before_application(r: Resolved, emit: Emit, at: Checking) -> Iterator[Finding]:
     """Papers of the bureau and of the process are not older than the application."""
     start = r.case.application_date
     for p in r.papers:
@@ -157,7 +160,7 @@ def check_before_application(r: Resolved, emit: Emit, today: date) -> Iterator[F
             )
 
 
-def check_derived(r: Resolved, emit: Emit, today: date) -> Iterator[Finding]:
+def check_derived(r: Resolved, emit: Emit, at: Checking) -> Iterator[Finding]:
     """A derived date stated anyway must equal the computed one (R1–R5)."""
     for p in r.papers:
         if p.implicit or p.form is None or not p.form.derived:
@@ -194,7 +197,7 @@ def check_derived(r: Resolved, emit: Emit, today: date) -> Iterator[Finding]:
                 )
 
 
-def check_presence(r: Resolved, emit: Emit, today: date) -> Iterator[Finding]:
+def check_presence(r: Resolved, emit: Emit, at: Checking) -> Iterator[Finding]:
     """Every paper the case kind requires; none twice; none that does not apply."""
     case = r.case
     for form in r.bureau.forms:
@@ -208,6 +211,7 @@ def check_presence(r: Resolved, emit: Emit, today: date) -> Iterator[Finding]:
                 f"缺少{form.title}（{form.step}，{form.describe_requirement()}）；"
                 f"请在 documents 中加上它和它的日期",
                 "documents",
+                subject=form.title,
             )
         if not applies and papers:
             for p in papers:
@@ -230,7 +234,7 @@ def check_presence(r: Resolved, emit: Emit, today: date) -> Iterator[Finding]:
                 )
 
 
-def check_files(r: Resolved, emit: Emit, today: date) -> Iterator[Finding]:
+def check_files(r: Resolved, emit: Emit, at: Checking) -> Iterator[Finding]:
     """A paper's file must exist next to the case file."""
     for p in r.papers:
         name = p.document.file
@@ -244,8 +248,9 @@ def check_files(r: Resolved, emit: Emit, today: date) -> Iterator[Finding]:
             )
 
 
-def check_holidays(r: Resolved, emit: Emit, today: date, calendar: WorkCalendar) -> Iterator[Finding]:
+def check_holidays(r: Resolved, emit: Emit, at: Checking) -> Iterator[Finding]:
     """A paper the bureau issues is dated on a day the bureau works (调休 Saturdays count)."""
+    calendar = at.calendar
     bureau_papers = [
         p
         for p in r.papers
@@ -255,8 +260,7 @@ def check_holidays(r: Resolved, emit: Emit, today: date, calendar: WorkCalendar)
         yield emit(
             "warning",
             "CALENDAR_NO_DATA",
-            f"{year} 年没有官方节假日和调休数据（chinesecalendar 尚未收录），该年按周末推算非工作日；"
-            "可在日历文件中补上该年的节假日",
+            no_calendar_data(year),
             None,
         )
     for p in bureau_papers:
@@ -272,7 +276,22 @@ def check_holidays(r: Resolved, emit: Emit, today: date, calendar: WorkCalendar)
             )
 
 
-Check = Callable[[Resolved, Emit, date], Iterator[Finding]]
+def check_archive_numbers(r: Resolved, emit: Emit, at: Checking) -> Iterator[Finding]:
+    """A binder without its 归档号 or 档号: its cover and catalog would go out blank (a warning)."""
+    for cat in catalogs(r):
+        for name, what in (("archive_no", "归档号"), ("file_no", "档号")):
+            if getattr(cat.info, name):
+                continue
+            path = f"archive.{cat.spec.archive_key}.{name}"
+            yield emit(
+                "warning",
+                "ARCHIVE_NUMBER_BLANK",
+                f"{cat.spec.title}的{what}是空的，封面和目录上会空着；请在 {path} 填上档案室给的编号",
+                path,
+            )
+
+
+Check = Callable[[Resolved, Emit, Checking], Iterator[Finding]]
 
 #: The checks in the order their findings are listed.
 CHECKS: tuple[Check, ...] = (
@@ -284,21 +303,24 @@ CHECKS: tuple[Check, ...] = (
     check_review_rounds,
     check_presence,
     check_files,
+    check_holidays,
+    check_archive_numbers,
 )
 
 
 def validate(
     case: Case | Resolved, *, today: date | None = None, calendar: WorkCalendar | None = None
 ) -> Report:
-    """Run every check on a case; ``today`` defaults to the real date.
+    """Run every check on a case.
 
-    ``calendar`` is the official working-day calendar unless a corrected one is given.
+    ``today`` is the day dates must not be later than (None: that check is not made; the CLI and
+    the server pass the real date). ``calendar`` is the official working-day calendar unless a
+    corrected one is given.
     """
     resolved = case if isinstance(case, Resolved) else resolve(case)
     emit = Emit(resolved.case)
-    day = today or date.today()
+    at = Checking(today, calendar or load_calendar())
     findings = list(resolved.case.load_findings)
     for check in CHECKS:
-        findings.extend(check(resolved, emit, day))
-    findings.extend(check_holidays(resolved, emit, day, calendar or load_calendar()))
+        findings.extend(check(resolved, emit, at))
     return Report(resolved.case, tuple(findings))

@@ -20,11 +20,11 @@ from pathlib import Path
 import chinese_calendar
 from dateutil.rrule import DAILY, rrule
 
-from paperwork.case.dates import DateFormatError, parse_date
-from paperwork.case.yamlfile import parse_yaml, read_text
-from paperwork.errors import CaseError, ConfigError
+from paperwork.case.dates import parse_date
+from paperwork.errors import ConfigError, DateFormatError
+from paperwork.rules.datafile import parse_data, user_text
 
-__all__ = ["HOLIDAY_NAMES", "WorkCalendar", "last_official_year", "load_calendar"]
+__all__ = ["HOLIDAY_NAMES", "WorkCalendar", "last_official_year", "load_calendar", "no_calendar_data"]
 
 #: chinesecalendar's English holiday names in the forms' own words.
 HOLIDAY_NAMES = {
@@ -48,9 +48,18 @@ def _official(year: int) -> bool:
     return True
 
 
-def last_official_year() -> int:
-    """The last year for which ``chinesecalendar`` carries the State Council's holiday notice."""
-    year = dt.date.today().year + 2
+def no_calendar_data(year: int) -> str:
+    """What the clerk is told of a year without official holiday data (CALENDAR_NO_DATA, status)."""
+    return (
+        f"{year} 年没有官方节假日和调休数据（chinesecalendar 尚未收录），该年按周末推算非工作日；"
+        "可在日历文件中补上该年的节假日"
+    )
+
+
+def last_official_year(today: dt.date) -> int:
+    """The last year for which ``chinesecalendar`` carries the State Council's holiday notice
+    (looked for from two years after ``today`` down)."""
+    year = today.year + 2
     while year > 2004 and not _official(year):
         year -= 1
     return year
@@ -147,10 +156,7 @@ def load_calendar(*files: str | Path) -> WorkCalendar:
     holidays: dict[dt.date, str] = {}
     for file in files:
         path = Path(file)
-        try:
-            data = parse_yaml(read_text(path, "日历文件"), str(path)).data or {}
-        except CaseError as exc:
-            raise ConfigError(f"日历文件 {path} 无法读取：{exc}") from None
+        data = parse_data(user_text(path, "日历文件"), str(path), "日历文件").data or {}
         if not isinstance(data, dict):
             raise ConfigError(f"日历文件 {path} 应包含 workdays 和/或 holidays")
         for day, _ in _dates(data.get("workdays"), str(path), "workdays"):

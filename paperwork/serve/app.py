@@ -20,19 +20,18 @@ from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from paperwork._version import __version__
-from paperwork.binder.cache import default_cache_dir
-from paperwork.binder.libreoffice import Converter, user_cache_dir
-from paperwork.binder.office import WarmOffice
-from paperwork.errors import CaseError, PaperworkError
+from paperwork.binder.libreoffice import Converter, OfficeSettings
+from paperwork.binder.warm_office import WarmOffice
+from paperwork.errors import CaseError, ConfigError, OutsideWorkspace, PaperworkError, Refused
 from paperwork.finding import Finding
-from paperwork.serve import pages
+from paperwork.serve import views
 from paperwork.serve.api import router
-from paperwork.serve.builds import Builder
-from paperwork.serve.overview import Clock
-from paperwork.serve.proposals import Proposer
+from paperwork.serve.builder import Builder
+from paperwork.serve.overview import ServerSettings
+from paperwork.serve.recognition import Proposer
 from paperwork.serve.security import COOKIE, Access
-from paperwork.serve.state import Refused, Server
-from paperwork.serve.workspace import MAX_UPLOAD, OutsideWorkspace, Workspace
+from paperwork.serve.state import Server
+from paperwork.serve.workspace import MAX_UPLOAD, Workspace
 
 __all__ = ["create_app", "make_server", "serve", "start_office"]
 
@@ -45,18 +44,19 @@ def make_server(
     *,
     token: str | None = None,
     converter: Converter | None = None,
-    clock: Clock | None = None,
-    cache: Path | bool | None = True,
+    settings: ServerSettings | None = None,
+    cache: Path | None = None,
+    ocr_cache: Path | None = None,
+    office: OfficeSettings | None = None,
     max_upload: int = MAX_UPLOAD,
 ) -> Server:
-    """The state of a server for ``workspace``; ``converter`` defaults to a :class:`WarmOffice`."""
-    clock = clock or Clock()
-    converter = converter if converter is not None else WarmOffice()
-    cache_dir = default_cache_dir() if cache is True else (cache or None)
-    builder = Builder(converter, clock, cache_dir)
-    ocr_cache = None if cache is False or cache is None else user_cache_dir() / "ocr"
-    proposer = Proposer(ocr_cache, clock)
-    return Server(Workspace(workspace), clock, builder, Access(token), proposer, max_upload)
+    """The state of a server for ``workspace``; ``converter`` defaults to a :class:`WarmOffice` with
+    ``office``'s settings. ``cache`` and ``ocr_cache`` are the conversion and OCR caches (None: off)."""
+    settings = settings or ServerSettings()
+    converter = converter if converter is not None else WarmOffice(office)
+    builder = Builder(converter, settings, cache)
+    proposer = Proposer(ocr_cache, settings)
+    return Server(Workspace(workspace), settings, builder, Access(token), proposer, max_upload)
 
 
 def _wants_html(request: Request) -> bool:
@@ -86,7 +86,7 @@ def create_app(server: Server) -> FastAPI:
     app.openapi_version = "3.0.3"  # what the bundled Swagger UI 4 reads
     app.state.server = server
     app.include_router(router)
-    app.include_router(pages.router)
+    app.include_router(views.router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
 
@@ -108,7 +108,7 @@ def create_app(server: Server) -> FastAPI:
             return _refusal(request, Refused(403, (Finding("REQUEST_INVALID", "error", message),)))
         if not server.access.allowed(request.url.path, h.get("authorization"), request.cookies.get(COOKIE)):
             if _wants_html(request):
-                return pages.login_page(request, status_code=401)
+                return views.login_page(request, status_code=401)
             message = "需要口令：请在请求头里加 Authorization: Bearer <口令>"
             refusal = Refused(
                 401, (Finding("REQUEST_INVALID", "error", message),), {"WWW-Authenticate": "Bearer"}
@@ -130,7 +130,8 @@ def create_app(server: Server) -> FastAPI:
 
     @app.exception_handler(PaperworkError)
     async def on_paperwork(request: Request, exc: PaperworkError) -> Response:
-        return _refusal(request, Refused(500, (Finding("CASE_UNREADABLE", "error", str(exc)),)))
+        code = "CONFIG_INVALID" if isinstance(exc, ConfigError) else "OPERATION_FAILED"
+        return _refusal(request, Refused(500, (Finding(code, "error", str(exc)),)))
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -149,14 +150,14 @@ def create_app(server: Server) -> FastAPI:
     async def on_anything(request: Request, exc: Exception) -> Response:
         log.exception("内部错误")
         message = f"内部错误：{type(exc).__name__}。请把操作步骤和服务器日志发给维护者"
-        return _refusal(request, Refused(500, (Finding("CASE_UNREADABLE", "error", message),)))
+        return _refusal(request, Refused(500, (Finding("INTERNAL_ERROR", "error", message),)))
 
     return app
 
 
 def _refusal(request: Request, exc: Refused) -> Response:
     if _wants_html(request) and request.method == "GET":
-        return pages.error_page(request, exc)
+        return views.error_page(request, exc)
     return JSONResponse(exc.payload(), status_code=exc.status, headers=exc.headers)
 
 

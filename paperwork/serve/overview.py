@@ -11,23 +11,20 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from paperwork.errors import CaseError, PaperworkError
-from paperwork.finding import Finding
-from paperwork.rules.bureau import Bureau, load_bureau
+from paperwork.rules.answers import dates_payload, status_payload
+from paperwork.rules.checked import Checked, check_file
 from paperwork.rules.checklist import next_step
-from paperwork.rules.reports import dates_payload, status_payload
-from paperwork.rules.resolution import Resolved, resolve_file
 from paperwork.rules.timeline import DEFAULT_REGIME, Regime, load_regimes, timeline
-from paperwork.rules.validation import Report, validate
 from paperwork.rules.workdays import WorkCalendar, load_calendar
 from paperwork.serve.workspace import CaseFolder, Workspace
 
-__all__ = ["Checked", "Clock", "case_rows", "check", "findings_payload", "list_row"]
+__all__ = ["Checked", "ServerSettings", "case_rows", "check", "findings_payload", "list_row"]
 
 
 @dataclass(frozen=True)
-class Clock:
-    """The day to check against (None: today), the regime and the calendar: the server's settings."""
+class ServerSettings:
+    """What the server checks against: the day (None: the real date, asked at each request), the
+    time-limit regime and the working-day calendar."""
 
     today: dt.date | None = None
     regime: Regime = field(default_factory=lambda: load_regimes()[DEFAULT_REGIME])
@@ -38,35 +35,9 @@ class Clock:
         return self.today or dt.date.today()
 
 
-@dataclass(frozen=True)
-class Checked:
-    """A case read and checked, or the findings that stopped it being read."""
-
-    path: Path
-    resolved: Resolved | None
-    report: Report | None
-    failure: tuple[Finding, ...] = ()
-
-    @property
-    def bureau(self) -> Bureau:
-        """The case's bureau data, or the shipped data when the case could not be read."""
-        return self.resolved.bureau if self.resolved is not None else load_bureau()
-
-    @property
-    def findings(self) -> tuple[Finding, ...]:
-        return self.report.findings if self.report is not None else self.failure
-
-
-def check(path: Path, clock: Clock) -> Checked:
-    """Read, resolve and validate the case file at ``path``; never raises for a bad case."""
-    try:
-        resolved = resolve_file(path)
-        return Checked(path, resolved, validate(resolved, today=clock.day, calendar=clock.calendar))
-    except CaseError as exc:
-        return Checked(path, None, None, exc.findings)
-    except PaperworkError as exc:
-        finding = Finding("CASE_UNREADABLE", "error", str(exc), source=str(path))
-        return Checked(path, None, None, (finding,))
+def check(path: Path, settings: ServerSettings) -> Checked:
+    """The case file at ``path`` read and checked as of the server's day; never raises for a bad case."""
+    return check_file(path, today=settings.day, calendar=settings.calendar)
 
 
 def findings_payload(checked: Checked) -> dict[str, object]:
@@ -76,7 +47,7 @@ def findings_payload(checked: Checked) -> dict[str, object]:
     return {"ok": False, "findings": [f.to_dict() for f in checked.failure]}
 
 
-def list_row(case_id: str, case: CaseFolder, checked: Checked, clock: Clock) -> dict[str, object]:
+def list_row(case_id: str, case: CaseFolder, checked: Checked, settings: ServerSettings) -> dict[str, object]:
     """The case list's row: ``{case_id, customer, kind, ok, errors, warnings, overdue, …}``."""
     findings = checked.findings
     row: dict[str, object] = {
@@ -94,7 +65,7 @@ def list_row(case_id: str, case: CaseFolder, checked: Checked, clock: Clock) -> 
     if checked.resolved is not None:
         c = checked.resolved.case
         row.update(customer=c.customer.name, kind=str(c.kind))
-        line = timeline(checked.resolved, clock.regime, clock.calendar, clock.day)
+        line = timeline(checked.resolved, settings.regime, settings.calendar, settings.day)
         upcoming = next_step(checked.resolved)
         late = [s.step for s in line.overdue]
         row.update(overdue=len(late), overdue_steps=late, next_step=upcoming.name if upcoming else None)
@@ -107,12 +78,14 @@ def dates_of(checked: Checked) -> dict[str, object]:
     return dates_payload(checked.resolved)
 
 
-def status_of(checked: Checked, clock: Clock) -> dict[str, object]:
+def status_of(checked: Checked, settings: ServerSettings) -> dict[str, object]:
     """``status --format json`` (the case must have been read)."""
     assert checked.resolved is not None
-    return status_payload(checked.resolved, clock.regime, clock.calendar, clock.day)
+    return status_payload(checked.resolved, settings.regime, settings.calendar, settings.day)
 
 
-def case_rows(workspace: Workspace, clock: Clock) -> list[dict[str, object]]:
+def case_rows(workspace: Workspace, settings: ServerSettings) -> list[dict[str, object]]:
     """Every case of the workspace as its list row, by folder name."""
-    return [list_row(workspace.case_id(c), c, check(c.case_file, clock), clock) for c in workspace.cases()]
+    return [
+        list_row(workspace.case_id(c), c, check(c.case_file, settings), settings) for c in workspace.cases()
+    ]

@@ -1,28 +1,25 @@
-"""What the server holds while it runs, and the one way a request is refused."""
+"""What the server holds while it runs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from paperwork.binder.libreoffice import Converter
-from paperwork.errors import PaperworkError
-from paperwork.finding import Finding
-from paperwork.serve.builds import Builder
-from paperwork.serve.overview import Clock
-from paperwork.serve.proposals import Proposer
+from paperwork.serve.builder import Builder
+from paperwork.serve.overview import ServerSettings
+from paperwork.serve.recognition import Proposer
 from paperwork.serve.security import Access
 from paperwork.serve.workspace import MAX_UPLOAD, Workspace
 
-__all__ = ["Refused", "Server", "refused"]
+__all__ = ["Server"]
 
 
 @dataclass(frozen=True)
 class Server:
-    """The workspace served, the checking clock, the builder (with its LibreOffice) and the access rules."""
+    """The workspace served, what it checks against, the builder (with its LibreOffice), the access rules."""
 
     workspace: Workspace
-    clock: Clock
+    settings: ServerSettings
     builder: Builder
     access: Access
     proposer: Proposer
@@ -30,34 +27,5 @@ class Server:
 
     @property
     def converter(self) -> Converter:
-        """The builds' LibreOffice (a :class:`~paperwork.binder.office.WarmOffice` when serving)."""
+        """The builds' LibreOffice (a :class:`~paperwork.binder.warm_office.WarmOffice` when serving)."""
         return self.builder.converter
-
-
-class Refused(PaperworkError):
-    """A request answered with ``status`` and ``{"ok": false, "findings": [...]}``."""
-
-    def __init__(
-        self, status: int, findings: tuple[Finding, ...], headers: Mapping[str, str] | None = None
-    ) -> None:
-        super().__init__("；".join(f.message for f in findings))
-        self.status = status
-        self.findings = findings
-        self.headers = dict(headers or {})
-
-    def payload(self) -> dict[str, object]:
-        return {"ok": False, "findings": [f.to_dict() for f in self.findings]}
-
-
-def refused(
-    status: int,
-    code: str = "REQUEST_INVALID",
-    message: str = "",
-    path: str | None = None,
-    *,
-    findings: Iterable[Finding] = (),
-    headers: Mapping[str, str] | None = None,
-) -> Refused:
-    """The exception for a refused request: one finding (code, message, path) or the given ones."""
-    found = tuple(findings) or (Finding(code, "error", message, path=path),)
-    return Refused(status, found, headers)

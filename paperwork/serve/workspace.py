@@ -15,39 +15,27 @@ import os
 import re
 import tempfile
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from paperwork.case.collection import CASE_FILE
 from paperwork.case.yamlfile import parse_yaml
-from paperwork.errors import PaperworkError
+from paperwork.errors import BadUpload, OutsideWorkspace, PaperworkError
+from paperwork.files import HEAD, UNSAFE_CHARACTERS, free_name, is_word, safe_name, sha256_of, sniff
 
 __all__ = [
     "BUILD_FOLDER",
     "MAX_UPLOAD",
     "SCANS_FOLDER",
-    "BadUpload",
     "CaseFolder",
-    "OutsideWorkspace",
     "Workspace",
-    "upload_kind",
 ]
 
 BUILD_FOLDER = "装订"  # where a case's binders are built, inside its folder
 SCANS_FOLDER = "scans"
 MAX_UPLOAD = 50 * 1024 * 1024  # a 100-page 300-dpi colour scan is about this
-_NAME = re.compile(r"[^\x00-\x1f\x7f/\\:*?\"<>|]{1,120}")
-_UPLOAD_SUFFIX = {"pdf": ".pdf", "jpeg": ".jpg", "png": ".png", "docx": ".docx", "doc": ".doc"}
-
-
-class OutsideWorkspace(PaperworkError):
-    """A case id or file name that is not a plain name inside the workspace."""
-
-
-class BadUpload(PaperworkError):
-    """An upload that is too big, empty, or not a PDF, JPG, PNG, DOCX or DOC by its content."""
+_NAME = re.compile(rf"[^\x00-\x1f\x7f{re.escape(UNSAFE_CHARACTERS)}]{{1,120}}")
 
 
 def plain_name(name: str, what: str) -> str:
@@ -63,21 +51,6 @@ def plain_name(name: str, what: str) -> str:
             f'{what}“{name[:60]}”不能用：只能是一个普通的名字（不含 / \\ : * ? " < > |，不以点开头，不是 ..）'
         )
     return name
-
-
-def upload_kind(head: bytes) -> str | None:
-    """pdf / jpeg / png / docx / doc by the first bytes, or None (then the upload is refused)."""
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "doc"
-    if head.startswith(b"PK\x03\x04"):
-        return "docx"  # confirmed to be a Word document (word/document.xml) once whole
-    return None
 
 
 @dataclass(frozen=True)
@@ -181,19 +154,27 @@ class Workspace:
                 while chunk := stream.read(1 << 20):
                     size += len(chunk)
                     if size > limit:
-                        raise BadUpload(f"文件 {filename} 超过 {limit // (1024 * 1024)} MB，请压缩或分开上传")
-                    head = head or chunk[:16]
+                        mb = limit // (1024 * 1024)
+                        message = f"文件 {filename} 超过 {mb} MB，请压缩或分开上传"
+                        raise BadUpload(message, "too_large", limit)
+                    if len(head) < HEAD:
+                        head += chunk[: HEAD - len(head)]
                     sha.update(chunk)
                     fh.write(chunk)
-            kind = upload_kind(head)
             if size == 0:
-                raise BadUpload(f"文件 {filename} 是空的")
-            if kind == "docx" and not _is_word(tmp):
-                kind = None
-            if kind is None:
-                why = "不是 PDF、JPG、PNG、DOCX 或 DOC（按文件内容判断）；请上传扫描件或 Word 文件"
-                raise BadUpload(f"文件 {filename} {why}")
-            target = self._free_name(scans, filename, _UPLOAD_SUFFIX[kind], sha.hexdigest())
+                raise BadUpload(f"文件 {filename} 是空的", "empty")
+            kind = sniff(head)
+            if kind is None or (kind.suffix == ".docx" and not is_word(tmp)):
+                why = (
+                    "不是 PDF、图片（JPG、PNG、TIF …）、DOCX、DOC 或 RTF（按文件内容判断）；"
+                    "请上传扫描件或 Word 文件"
+                )
+                raise BadUpload(f"文件 {filename} {why}", "wrong_kind")
+            digest = sha.hexdigest()
+            stem = safe_name(Path(filename.replace("\\", "/").split("/")[-1]).stem, "scan", 80)
+            target = free_name(scans, stem, kind.suffix, lambda p: sha256_of(p) == digest)
+            if target is None:
+                raise BadUpload(f"scans 文件夹里名为 {stem} 的文件太多", "no_free_name")
             if target.exists():  # the very same file, uploaded before
                 tmp.unlink()
             else:
@@ -203,30 +184,3 @@ class Workspace:
             with contextlib.suppress(OSError):
                 tmp.unlink()
             raise
-
-    def _free_name(self, scans: Path, filename: str, suffix: str, sha: str) -> Path:
-        stem = Path(filename.replace("\\", "/").split("/")[-1]).stem.strip() or "scan"
-        stem = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|]", "_", stem).lstrip(".")[:80] or "scan"
-        for n in range(1, 1000):
-            target = scans / (f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}")
-            if not target.exists():
-                return target
-            if target.is_file() and not target.is_symlink() and _sha(target) == sha:
-                return target
-        raise BadUpload(f"scans 文件夹里名为 {stem} 的文件太多")
-
-
-def _sha(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _is_word(path: Path) -> bool:
-    try:
-        with zipfile.ZipFile(path) as z:
-            return "word/document.xml" in z.namelist()
-    except (zipfile.BadZipFile, OSError):
-        return False

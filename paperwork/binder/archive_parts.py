@@ -4,39 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
-from datetime import date
 from typing import Any
 
 from paperwork.binder.layout import Layout, catalog_lines
 from paperwork.case.dates import chinese, compact
 from paperwork.case.model import Archive
-from paperwork.finding import Finding, warning
 from paperwork.render.archive import CatalogData, CatalogLine, CoverData, NoteData
 from paperwork.rules.catalog import Catalog
-from paperwork.rules.resolution import Resolved
 
 __all__ = ["explanation", "part_contexts"]
-
-
-def blank_numbers(resolved: Resolved, catalogs: tuple[Catalog, ...]) -> tuple[Finding, ...]:
-    """A binder built without its 归档号 or 档号: the cover would go out blank (a warning)."""
-    case = resolved.case
-    found = []
-    for cat in catalogs:
-        for name, what in (("archive_no", "归档号"), ("file_no", "档号")):
-            if getattr(cat.info, name):
-                continue
-            path = f"archive.{cat.spec.archive_key}.{name}"
-            found.append(
-                warning(
-                    "ARCHIVE_NUMBER_BLANK",
-                    f"{cat.spec.title}的{what}是空的，封面和目录上会空着；请在 {path} 填上档案室给的编号",
-                    path=path,
-                    line=case.line(path),
-                    source=case.source,
-                )
-            )
-    return tuple(found)
 
 
 def explanation(cat: Catalog, lay: Layout, reduced: list[str] | None = None) -> str:
@@ -54,7 +30,7 @@ def explanation(cat: Catalog, lay: Layout, reduced: list[str] | None = None) -> 
     return "".join(parts) or "本卷文件齐全，无缺损。"
 
 
-#: How many full-width characters one line of each 卷内目录 column holds: templates/build.py sets
+#: How many full-width characters one line of each 卷内目录 column holds: templates/make_docx.py sets
 #: the widths (9 pt text; 文号 24 mm, 责任者 34 mm, 题名 48 mm, 备注 13 mm), less 3.8 mm of cell
 #: padding, at 3.175 mm a character.
 CATALOG_CAPACITY = {"number": 6.3, "responsible": 9.5, "title": 13.9, "note": 2.9}
@@ -98,10 +74,6 @@ def _balanced_line(line: dict[str, str]) -> dict[str, str]:
     return {k: balanced(v, CATALOG_CAPACITY[k]) if k in CATALOG_CAPACITY else v for k, v in line.items()}
 
 
-def _cn(day: date | None) -> str:
-    return chinese(day) if day else ""
-
-
 def part_contexts(
     lay: Layout, archive: Archive, *, draft: bool, reduced: list[str] | None = None
 ) -> dict[str, dict[str, Any]]:
@@ -137,6 +109,6 @@ def part_contexts(
         checker=archive.checker or "",
         note_date_cn=chinese(cat.note_date) if cat.note_date else "",
         file_no=cat.info.file_no or "",
-        check_date_cn=_cn(archive.check_date or cat.note_date),
+        check_date_cn=chinese(archive.check_date or cat.note_date),
     )
     return {"archive_cover": asdict(cover), "archive_catalog": asdict(catalog), "archive_note": asdict(note)}

@@ -14,8 +14,15 @@ from pathlib import Path
 from types import TracebackType
 
 from pypdf import PageObject, PdfReader
+from pypdf.errors import PdfReadError, PyPdfError
 
-__all__ = ["PageSource", "PdfPart", "whole_pdf"]
+__all__ = ["A4", "MM", "PDF_ERRORS", "PageSource", "PdfPart", "whole_pdf"]
+
+MM = 72 / 25.4
+#: The A4 page in PDF points (width, height).
+A4 = (210 * MM, 297 * MM)
+#: What pypdf raises on a damaged PDF (it does not wrap everything in its own errors).
+PDF_ERRORS = (PdfReadError, PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError, IndexError)
 
 
 @dataclass(frozen=True)

@@ -17,31 +17,26 @@ from fastapi.templating import Jinja2Templates
 
 from paperwork.case.casefile import read_case
 from paperwork.case.model import KINDS
-from paperwork.errors import PaperworkError
-from paperwork.rules.checklist import STATUS_NAMES, next_step
+from paperwork.errors import CaseError, PaperworkError, Refused
+from paperwork.finding import SEVERITY_NAMES
+from paperwork.rules.checklist import next_step
 from paperwork.rules.derived import derived_dates
 from paperwork.rules.timeline import timeline
+from paperwork.serve.deps import case_folder, create_new, server_of
 from paperwork.serve.overview import Checked, case_rows, check
 from paperwork.serve.security import COOKIE
-from paperwork.serve.state import Refused, Server, refused
-from paperwork.serve.workspace import CaseFolder
+from paperwork.serve.state import Server
 
 __all__ = ["error_page", "login_page", "router"]
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
-SEVERITY = {"error": "错误", "warning": "警告"}
-
-
-def _server(request: Request) -> Server:
-    server: Server = request.app.state.server
-    return server
+templates = Jinja2Templates(directory=Path(__file__).with_name("html"))
 
 
 def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("title", "paperwork")
     return templates.TemplateResponse(
-        request, name, {"severity": SEVERITY, **context}, status_code=status_code
+        request, name, {"severity": SEVERITY_NAMES, **context}, status_code=status_code
     )
 
 
@@ -60,7 +55,7 @@ def login_form(request: Request) -> HTMLResponse:
 
 @router.post("/login")
 def login(request: Request, token: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
-    access = _server(request).access
+    access = server_of(request).access
     if not access.login_ok(token):
         return login_page(request, 401, failed=True)
     target = next if next.startswith("/") and not next.startswith("//") else "/"
@@ -71,8 +66,8 @@ def login(request: Request, token: Annotated[str, Form()], next: Annotated[str, 
 
 @router.get("/")
 def case_list(request: Request) -> HTMLResponse:
-    server = _server(request)
-    rows = case_rows(server.workspace, server.clock)
+    server = server_of(request)
+    rows = case_rows(server.workspace, server.settings)
     return _page(request, "list.html", title="案卷列表", rows=rows, workspace=server.workspace.root)
 
 
@@ -89,8 +84,6 @@ def new_case(
     application_date: Annotated[str, Form()] = "",
     customer: Annotated[str, Form()] = "",
 ) -> Response:
-    from paperwork.serve.api import new_case as create
-
     body = {
         "case_id": case_id,
         "kind": kind,
@@ -98,8 +91,9 @@ def new_case(
         "customer": {"name": customer},
     }
     try:
-        create(request, body)
-    except Refused as exc:
+        create_new(server_of(request), body)
+    except (Refused, CaseError) as exc:
+        status = exc.status if isinstance(exc, Refused) else 422
         values = {
             "case_id": case_id,
             "kind": kind,
@@ -109,7 +103,7 @@ def new_case(
         return _page(
             request,
             "new.html",
-            exc.status,
+            status,
             title="新建案卷",
             kinds=KINDS,
             values=values,
@@ -118,21 +112,14 @@ def new_case(
     return RedirectResponse(f"/cases/{case_id.strip()}", status_code=303)
 
 
-def _case(request: Request, case_id: str) -> CaseFolder:
-    case = _server(request).workspace.case(case_id)
-    if case is None:
-        raise refused(404, "CASE_UNREADABLE", f"工作区里没有案卷 {case_id}")
-    return case
-
-
 def _panels(server: Server, checked: Checked) -> dict[str, Any]:
     """What the panels beside the papers show: findings, derived dates, next step, timeline."""
     context: dict[str, Any] = {"findings": checked.findings, "dates": (), "upcoming": None, "line": None}
     if checked.resolved is not None:
-        clock = server.clock
-        line = timeline(checked.resolved, clock.regime, clock.calendar, clock.day)
+        settings = server.settings
+        line = timeline(checked.resolved, settings.regime, settings.calendar, settings.day)
         starts = [s.start for s in line.steps if s.start]
-        ends = [s.end or clock.day for s in line.steps if s.start]
+        ends = [s.end or settings.day for s in line.steps if s.start]
         span = (min(starts), max(ends)) if starts else None
         context.update(
             dates=derived_dates(checked.resolved),
@@ -140,16 +127,15 @@ def _panels(server: Server, checked: Checked) -> dict[str, Any]:
             line=line,
             span=span,
             days=((span[1] - span[0]).days or 1) if span else 1,
-            status_names=STATUS_NAMES,
         )
     return context
 
 
 @router.get("/cases/{case_id}")
 def case_page(request: Request, case_id: str) -> HTMLResponse:
-    server = _server(request)
-    case = _case(request, case_id)
-    checked = check(case.case_file, server.clock)
+    server = server_of(request)
+    case = case_folder(request, case_id)
+    checked = check(case.case_file, server.settings)
     bureau = checked.bureau
     try:
         data, tag = read_case(case.case_file)
@@ -181,22 +167,24 @@ def _pages(path: Path) -> int:
         return 0
     from pypdf import PdfReader
 
+    from paperwork.binder.page_ranges import PDF_ERRORS
+
     try:
         return len(PdfReader(str(path)).pages)
-    except Exception:
+    except PDF_ERRORS:  # a binder being replaced, or damaged: the page shows it without a count
         return 0
 
 
 @router.get("/cases/{case_id}/panels")
 def case_panels(request: Request, case_id: str) -> HTMLResponse:
     """The findings, dates, next step and timeline of the case as it is on disk now."""
-    server = _server(request)
-    checked = check(_case(request, case_id).case_file, server.clock)
+    server = server_of(request)
+    checked = check(case_folder(request, case_id).case_file, server.settings)
     return _page(request, "panels.html", **_panels(server, checked))
 
 
 @router.get("/ledger")
 def ledger_page(request: Request) -> HTMLResponse:
-    server = _server(request)
-    rows = case_rows(server.workspace, server.clock)
-    return _page(request, "ledger.html", title="台账", rows=rows, today=server.clock.day)
+    server = server_of(request)
+    rows = case_rows(server.workspace, server.settings)
+    return _page(request, "ledger.html", title="台账", rows=rows, today=server.settings.day)

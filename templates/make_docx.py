@@ -1,11 +1,12 @@
-"""Build the DOCX templates in templates/docx/ (python templates/build.py).
+"""Make the DOCX templates in templates/docx/ (python templates/make_docx.py).
 
 The templates are made here, by code, so that they can be rebuilt and
 reviewed; tests rebuild them and compare their text and variables with the
 committed files. Fonts: 宋体 for text, 黑体 for titles and headings, 仿宋 for
-the pledge; LibreOffice falls back to Noto Serif/Sans CJK (see paperwork/convert.py).
+the pledge; LibreOffice prints them in the 1-em ``Paperwork Serif SC`` / ``Paperwork Sans SC``
+builds of Noto, else a fallback of the same line height (paperwork/render/fonts.py).
 Variables are docxtpl (Jinja2) tags; each template uses only the fields of its
-model in paperwork/formdata.py.
+model in paperwork/render/contexts.py (and paperwork/render/archive.py for the archive parts).
 """
 
 from __future__ import annotations

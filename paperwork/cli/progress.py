@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # a type only: importing the build would pull in pypdf and op
 
 __all__ = ["progress", "summary_table"]
 
-STATUS_NAMES = {"built": "已装订", "unchanged": "未变", "failed": "失败"}
+OUTCOME_NAMES = {"built": "已装订", "unchanged": "未变", "failed": "失败"}
 
 
 @contextmanager
@@ -78,7 +78,7 @@ def summary_table(outcomes: list[CaseOutcome]) -> None:
             colour = {"built": "green", "unchanged": "cyan", "failed": "red"}[o.status]
             table.add_row(
                 o.case_id,
-                f"[{colour}]{STATUS_NAMES[o.status]}[/]",
+                f"[{colour}]{OUTCOME_NAMES[o.status]}[/]",
                 str(o.pages or ""),
                 f"{o.seconds:.1f}",
                 o.message,
@@ -87,7 +87,7 @@ def summary_table(outcomes: list[CaseOutcome]) -> None:
         return
     click.echo("案卷编号\t状态\t页数\t用时(秒)\t说明")
     for o in outcomes:
-        click.echo(f"{o.case_id}\t{STATUS_NAMES[o.status]}\t{o.pages or ''}\t{o.seconds:.1f}\t{o.message}")
+        click.echo(f"{o.case_id}\t{OUTCOME_NAMES[o.status]}\t{o.pages or ''}\t{o.seconds:.1f}\t{o.message}")
     built = sum(1 for o in outcomes if o.status == "built")
     same = sum(1 for o in outcomes if o.status == "unchanged")
     failed = sum(1 for o in outcomes if o.status == "failed")

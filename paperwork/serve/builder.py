@@ -15,10 +15,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from paperwork.binder.build import CaseJob, Options, build_cases
+from paperwork.binder.build import BuildOptions, CaseJob, build_cases
 from paperwork.binder.libreoffice import Converter
 from paperwork.finding import Finding
-from paperwork.serve.overview import Clock
+from paperwork.serve.overview import ServerSettings
 from paperwork.serve.workspace import CaseFolder
 
 __all__ = ["BuildAnswer", "Builder", "Progress", "preview"]
@@ -69,9 +69,9 @@ class BuildAnswer:
 class Builder:
     """Builds cases with ``converter`` (the server's warm LibreOffice); one build per case at a time."""
 
-    def __init__(self, converter: Converter, clock: Clock, cache: Path | None) -> None:
+    def __init__(self, converter: Converter, settings: ServerSettings, cache: Path | None) -> None:
         self.converter = converter
-        self.clock = clock
+        self.settings = settings
         self.cache = cache
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -94,7 +94,7 @@ class Builder:
                 if kind == "converting":
                     progress.message = what
 
-            options = Options(draft=draft, cache=self.cache, today=self.clock.today)
+            options = BuildOptions(draft=draft, cache=self.cache, today=self.settings.day)
             try:
                 (outcome,) = build_cases([CaseJob(case.case_file, case.out)], options, self.converter, tell)
             finally:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -21,9 +20,6 @@ __all__ = ["default_templates", "find_template", "render_docx", "template_variab
 
 def default_templates() -> Path:
     """The shipped templates: templates/docx/ of the source tree or the installed package."""
-    env = os.environ.get("PAPERWORK_TEMPLATES")
-    if env:
-        return Path(env)
     package = Path(str(resources.files("paperwork")))
     checkout = package.parent / "templates" / "docx"
     if checkout.is_dir():

@@ -9,10 +9,13 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from paperwork.intake.engine import Engine, OcrUnavailable, engine
+from paperwork.case.dates import iso_date
+from paperwork.errors import OcrUnavailable
+from paperwork.intake.engine import Engine, engine
 from paperwork.intake.papers import read_scans
+from paperwork.rules.resolution import number_rounds
 from paperwork.rules.titles import normalise_title
-from paperwork.serve.overview import Clock, check
+from paperwork.serve.overview import ServerSettings, check
 from paperwork.serve.workspace import CaseFolder
 
 __all__ = ["Proposer"]
@@ -21,9 +24,9 @@ __all__ = ["Proposer"]
 class Proposer:
     """Reads one uploaded scan of a case into a proposed paper (title, date, 文号, round)."""
 
-    def __init__(self, cache: Path | None, clock: Clock) -> None:
+    def __init__(self, cache: Path | None, settings: ServerSettings) -> None:
         self.cache = cache
-        self.clock = clock
+        self.settings = settings
         self._engine: Engine | None = None
         self._lock = threading.Lock()
 
@@ -39,7 +42,7 @@ class Proposer:
             ocr = self._ocr()
         except OcrUnavailable as exc:
             return {"file": stored, "proposal": None, "message": str(exc)}
-        checked = check(case.case_file, self.clock)
+        checked = check(case.case_file, self.settings)
         resolved = checked.resolved
         result = read_scans([case.folder / stored], checked.bureau, ocr, jobs=1)
         if not result.documents:
@@ -57,11 +60,10 @@ class Proposer:
             and paper.reading.form.count == "per_round"
             and resolved is not None
         ):
-            day = paper.reading.date.value or "9999-12-31"
             same = [
-                p
+                (p.date, p.round)
                 for p in resolved.papers
                 if not p.implicit and normalise_title(p.title) == normalise_title(paper.reading.form.title)
             ]
-            proposal["round"] = 1 + sum(1 for p in same if p.date is not None and p.date.isoformat() < day)
+            proposal["round"] = number_rounds([*same, (iso_date(paper.reading.date.value), None)])[-1]
         return {"file": stored, "proposal": proposal, "message": ""}

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import queue
 import shutil
 import subprocess
@@ -28,11 +27,15 @@ import uuid
 from pathlib import Path
 
 from paperwork.binder.libreoffice import (
+    SOFFICE_FLAGS,
+    OfficeSettings,
     conversion_env,
     convert_batch,
-    default_timeout,
     distinct_stems,
     find_soffice,
+    kill_all,
+    not_converted,
+    process_tree,
     produced,
 )
 from paperwork.errors import ConversionError
@@ -53,14 +56,15 @@ def _has_uno(python: str) -> bool:
     return done.returncode == 0
 
 
-def uno_python() -> str | None:
-    """A Python that can ``import uno``: ``$PAPERWORK_UNO_PYTHON``, ours, LibreOffice's or the system's."""
-    override = os.environ.get("PAPERWORK_UNO_PYTHON")
-    if override:
-        return override if _has_uno(override) else None
+def uno_python(settings: OfficeSettings | None = None) -> str | None:
+    """A Python that can ``import uno``: the settings' (``$PAPERWORK_UNO_PYTHON``), ours, LibreOffice's
+    or the system's."""
+    settings = settings or OfficeSettings()
+    if settings.uno_python:
+        return settings.uno_python if _has_uno(settings.uno_python) else None
     soffice_dir = None
     with contextlib.suppress(ConversionError):
-        soffice_dir = find_soffice().resolve().parent
+        soffice_dir = find_soffice(settings).resolve().parent
     candidates = [sys.executable, *_UNO_PLACES]
     if soffice_dir is not None:
         candidates.insert(1, str(soffice_dir / ("python.exe" if sys.platform == "win32" else "python")))
@@ -73,13 +77,14 @@ def uno_python() -> str | None:
 class WarmOffice:
     """One LibreOffice, started on first use and kept; call it like ``convert_batch``; ``close()`` ends it."""
 
-    def __init__(self, *, timeout: float | None = None) -> None:
-        self.timeout = timeout or default_timeout(single=True)
+    def __init__(self, settings: OfficeSettings | None = None) -> None:
+        self.settings = settings or OfficeSettings()
+        self.timeout = self.settings.timeout_for(single=True)
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._home: Path | None = None  # LibreOffice's profile and temporary files, made on first start
-        self._python = uno_python()
+        self._python = uno_python(self.settings)
         self.restarts = 0  # LibreOffices started after the first (one died, or hung and was ended)
         self._started = False
 
@@ -92,7 +97,7 @@ class WarmOffice:
         if not files:
             return []
         if self._python is None:
-            return convert_batch(files, outdir, timeout=self.timeout)
+            return convert_batch(files, outdir, timeout=self.timeout, settings=self.settings)
         distinct_stems(files)
         outdir.mkdir(parents=True, exist_ok=True)
         with self._lock:
@@ -111,9 +116,8 @@ class WarmOffice:
                 why = "；".join(failed.values())
                 if attempt == 0:
                     self._stop()
-            names = "、".join(f.name for f in pending) or "、".join(f.name for f in files)
-            message = f"LibreOffice 没有产生这些文件的 PDF：{names}（{why}，重试一次仍失败）"
-            raise ConversionError(message, tuple(pending))
+            names = [f.name for f in pending or files]
+            raise ConversionError(not_converted(names, why), tuple(pending))
 
     def start(self) -> None:
         """Start LibreOffice now instead of at the first conversion (the server does this at start-up)."""
@@ -148,9 +152,16 @@ class WarmOffice:
         if self._home is None:
             self._home = Path(tempfile.mkdtemp(prefix="paperwork-office-"))
         profile = self._home / "profile"
-        env = conversion_env(self._home)
+        env = conversion_env(self._home, self.settings.environ)
         pipe = f"paperwork-{uuid.uuid4().hex[:12]}"
-        cmd = [self._python, str(_BRIDGE), str(find_soffice()), profile.as_uri(), pipe]
+        cmd = [
+            self._python,
+            str(_BRIDGE),
+            str(find_soffice(self.settings)),
+            profile.as_uri(),
+            pipe,
+            *SOFFICE_FLAGS,
+        ]
         process = subprocess.Popen(
             cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True
         )
@@ -198,21 +209,13 @@ class WarmOffice:
         process, self._process = self._process, None
         if process is None:
             return
-        import psutil
-
-        try:  # the bridge's LibreOffice, found while the bridge is still there to ask
-            family = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
-        except psutil.NoSuchProcess:
-            family = []
+        family = process_tree(process.pid)  # the bridge's LibreOffice, found while the bridge is there to ask
         with contextlib.suppress(OSError):
             if process.stdin is not None:
                 process.stdin.close()  # end of input: the bridge ends LibreOffice and itself
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=10)
-        for proc in family:
-            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-                proc.kill()
-        psutil.wait_procs(family, timeout=10)
+        kill_all(family)
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=10)  # reaped, so no zombie and no "still running" at exit
         with contextlib.suppress(OSError):

@@ -8,7 +8,7 @@ from paperwork.rules.checklist import next_step
 from paperwork.rules.derived import derived_dates
 from paperwork.rules.resolution import Resolved
 from paperwork.rules.timeline import Regime, Timeline, timeline
-from paperwork.rules.workdays import WorkCalendar
+from paperwork.rules.workdays import WorkCalendar, no_calendar_data
 
 __all__ = ["dates_payload", "missing_year_notes", "status_payload"]
 
@@ -20,8 +20,7 @@ def dates_payload(resolved: Resolved) -> dict[str, object]:
 
 def missing_year_notes(line: Timeline) -> list[str]:
     """A note for each year whose official holidays are not known (weekends only are counted)."""
-    note = "{} 年没有官方节假日数据（chinesecalendar 未收录），按周末推算"
-    return [note.format(year) for year in line.missing_years]
+    return [no_calendar_data(year) for year in line.missing_years]
 
 
 def status_payload(

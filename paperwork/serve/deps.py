@@ -1,0 +1,69 @@
+"""What every route asks for first: the server's state, a case of the workspace, a refusal.
+
+One implementation for the API and the pages alike, so that an unknown case is the same
+404 ``CASE_NOT_FOUND`` everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from fastapi import Request
+
+from paperwork.case.casefile import create_case
+from paperwork.case.newcase import new_case_values
+from paperwork.errors import Refused
+from paperwork.finding import Finding
+from paperwork.serve.state import Server
+from paperwork.serve.workspace import CaseFolder
+
+__all__ = ["case_folder", "create_new", "refused", "server_of"]
+
+
+def server_of(request: Request) -> Server:
+    """The state of the server answering ``request``."""
+    server: Server = request.app.state.server
+    return server
+
+
+def case_folder(request: Request, case_id: str) -> CaseFolder:
+    """The case ``case_id`` of the workspace; 404 CASE_NOT_FOUND when there is none."""
+    case = server_of(request).workspace.case(case_id)
+    if case is None:
+        raise refused(404, "CASE_NOT_FOUND", f"工作区里没有案卷 {case_id}", path="case_id")
+    return case
+
+
+def refused(
+    status: int,
+    code: str = "REQUEST_INVALID",
+    message: str = "",
+    path: str | None = None,
+    *,
+    findings: Iterable[Finding] = (),
+    headers: Mapping[str, str] | None = None,
+) -> Refused:
+    """The exception for a refused request: one finding (code, message, path) or the given ones."""
+    found = tuple(findings) or (Finding(code, "error", message, path=path),)
+    return Refused(status, found, headers)
+
+
+def create_new(server: Server, values: Mapping[str, object]) -> tuple[str, CaseFolder, str]:
+    """Make a new case's folder and file from the page's or the API's values: its id, folder and ETag.
+
+    CaseError (422) when a value is missing or wrong, 409 CASE_EXISTS when the id is taken.
+    """
+    data = new_case_values(values)
+    case_id = str(data["case_id"])
+    if server.workspace.case(case_id) is not None:
+        raise refused(
+            409, "CASE_EXISTS", f"案卷 {case_id} 已经存在；请换一个编号，或打开已有的案卷", "case_id"
+        )
+    folder = server.workspace.new_case_folder(case_id)
+    customer = data["customer"]
+    name = customer.get("name", "") if isinstance(customer, dict) else ""
+    try:
+        tag = create_case(folder.case_file, data, f"{case_id} {name}：由网页新建")
+    except FileExistsError:
+        raise refused(409, "CASE_EXISTS", f"文件夹 {folder.name} 里已经有案卷文件", "case_id") from None
+    return case_id, folder, tag
