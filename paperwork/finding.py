@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["CODES", "SEVERITY_NAMES", "Finding", "Severity", "error", "warning"]
+__all__ = ["CODES", "SEVERITY_NAMES", "Finding", "Severity", "error", "todo", "warning"]
 
-Severity = Literal["error", "warning"]
+#: ``error``: the case is wrong; ``warning``: worth a look; ``todo``: a paper of a step the case has not
+#: passed yet (to do, not wrong).
+Severity = Literal["error", "warning", "todo"]
 #: How each severity is called on a screen or a page.
-SEVERITY_NAMES: dict[str, str] = {"error": "错误", "warning": "警告"}
+SEVERITY_NAMES: dict[str, str] = {"error": "错误", "warning": "警告", "todo": "待办"}
 
 #: Every stable finding code, with what it means. Scripts key on these.
 CODES: dict[str, str] = {
@@ -41,6 +43,7 @@ CODES: dict[str, str] = {
     "DATE_HOLIDAY": "供电局出具的资料落在非工作日",
     "CALENDAR_NO_DATA": "该年份没有官方节假日数据，按周末推算",
     "ARCHIVE_NUMBER_BLANK": "案卷的归档号或档号是空的，封面和目录上会空着",
+    "FORM_FIELD_BLANK": "施工单位打印的表单上有空着的栏目（按表单列出）",
     "REQUEST_INVALID": "网页或脚本发来的内容不能用（缺少的项、错误的名字或日期）",
     "CASE_EXISTS": "要新建的案卷编号已经有了",
     "CASE_STALE": "案卷在读取之后已被别人修改，这次修改没有保存",
@@ -61,7 +64,9 @@ class Finding:
     None for the case as a whole; ``line`` is the 1-based line in the case file
     where there is one; ``rule`` is R1…R6 where one of the dating rules applies.
     ``subject`` is what the finding is about, for programs (the missing form's title for
-    PAPER_MISSING); the message is for people and is never parsed.
+    PAPER_MISSING); the message is for people and is never parsed. ``label`` names the field
+    as the page shows it (资料第 5 行 · 日期), ``fields`` the case-file paths of every blank box
+    of a FORM_FIELD_BLANK.
     """
 
     code: str
@@ -72,6 +77,8 @@ class Finding:
     rule: str | None = None
     source: str | None = None
     subject: str | None = field(default=None, compare=False)
+    label: str | None = field(default=None, compare=False)
+    fields: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if self.code not in CODES:
@@ -86,6 +93,8 @@ class Finding:
             "path": self.path,
             "line": self.line,
             "rule": self.rule,
+            "label": self.label,
+            **({"fields": list(self.fields)} if self.fields else {}),
         }
 
     def where(self) -> str:
@@ -101,6 +110,11 @@ class Finding:
 def error(code: str, message: str, **where: object) -> Finding:
     """An error finding; ``where`` takes path, line, rule, source."""
     return Finding(code, "error", message, **where)  # type: ignore[arg-type]
+
+
+def todo(code: str, message: str, **where: object) -> Finding:
+    """A to-do finding (a paper of a step not reached yet); ``where`` as for :func:`error`."""
+    return Finding(code, "todo", message, **where)  # type: ignore[arg-type]
 
 
 def warning(code: str, message: str, **where: object) -> Finding:

@@ -283,7 +283,7 @@ def test_build_download_and_ledger(api: TestClient) -> None:
     rows = {row[0]: row for row in ledger["台账"].iter_rows(min_row=2, values_only=True)}
     assert set(rows) >= {"GY-2023-017", "GY-2026-088"}
     head = next(ledger["台账"].iter_rows(max_row=1, values_only=True))
-    missing = rows["GY-2026-088"][head.index("缺少资料")]
+    missing = rows["GY-2026-088"][head.index("待办资料")]  # a new case: its papers are to do, not missing
     # the column comes from the findings' subject (the form's title), not from their wording
     assert missing and all(
         not part.startswith("缺少") and "（" not in part for part in str(missing).split("、")

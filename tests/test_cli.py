@@ -28,7 +28,8 @@ def test_validate_json_shape_on_errors(runner: CliRunner) -> None:
     data = json.loads(result.output)
     assert data["ok"] is False
     (finding,) = data["findings"]
-    assert set(finding) == {"code", "severity", "message", "path", "line", "rule"}
+    assert set(finding) == {"code", "severity", "message", "path", "line", "rule", "label"}
+    assert finding["label"].startswith("资料第 ") and finding["label"].endswith("行的资料日期")
     assert finding["code"] == "DERIVED_DATE_MISMATCH" and finding["rule"] == "R4"
     assert finding["severity"] == "error" and isinstance(finding["line"], int)
     assert finding["path"].startswith("documents[") and finding["path"].endswith("].date")
@@ -39,7 +40,8 @@ def test_validate_json_ok(runner: CliRunner) -> None:
     data = json.loads(runner.invoke(cli, ["validate", str(EXPANSION), "--format", "json"]).output)
     assert data["ok"] is True
     # no 归档号/档号 yet: the same warnings validate, the page and a build give (one per binder and number)
-    blank = [(f["code"], f["severity"], f["path"]) for f in data["findings"]]
+    assert all(f["severity"] == "warning" for f in data["findings"])
+    blank = [(f["code"], f["severity"], f["path"]) for f in data["findings"] if f["code"] == "ARCHIVE_NUMBER_BLANK"]
     assert blank == [
         ("ARCHIVE_NUMBER_BLANK", "warning", "archive.big.archive_no"),
         ("ARCHIVE_NUMBER_BLANK", "warning", "archive.big.file_no"),
@@ -102,12 +104,13 @@ def test_dates_text(runner: CliRunner) -> None:
 
 
 def test_checklist_marks_present_and_missing(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["checklist", str(BROKEN / "missing_paper.yaml"), "--step", "送做保护定值"])
+    result = runner.invoke(cli, ["checklist", str(BROKEN / "missing_paper.yaml"), "--step", "中间检查"])
     assert result.exit_code == 0
-    assert "带回 ✗ 保护定值单（缺）" in result.output
-    assert "需带 ✓ 启动设备清单（已有）" in result.output
-    assert "证明（不需要）" in result.output
+    assert "带回 ✗ 受电工程中间检查结果通知单（缺）" in result.output
+    assert "带回 ✓ 受电工程中间检查登记表（已有）" in result.output
     assert "图纸送审" not in result.output
+    protection = runner.invoke(cli, ["checklist", str(DEMO), "--step", "送做保护定值"]).output
+    assert "需带 ✓ 启动设备清单（已有）" in protection and "证明（不需要）" in protection
     full = runner.invoke(cli, ["checklist", str(EXPANSION), "--format", "json"])
     steps = json.loads(full.output)["steps"]
     assert "交负控费" not in [s["step"] for s in steps]  # not for 增容

@@ -80,15 +80,31 @@ def test_status_json_contract(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["status", str(IN_PROGRESS), "--format", "json", "--today", "2026-11-02"])
     assert result.exit_code == 0
     data = json.loads(result.output)
-    assert data["regime"] == "供电监管办法"
+    # applied for in 2026: timed by the 2024 《供电营业规则》, each limit with its article
+    assert data["regime"] == "供电营业规则"
     for step in data["steps"]:
-        assert {"step", "start", "end", "working_days", "limit", "overdue"} <= set(step)
+        assert {"step", "start", "end", "working_days", "limit", "overdue", "article"} <= set(step)
+    reply = data["steps"][0]
+    assert (reply["step"], reply["limit"], reply["article"]) == ("供电方案答复", 10, "第二十二条")
+    # 设计文件审核 is timed by the 2024 rules only for 重要电力用户; this customer is not one
+    assert not any(s["step"].startswith("设计文件审核") for s in data["steps"])
     assert data["next_step"]["step"] == "图纸送审"
+
+
+def test_older_regimes_stay_selectable(runner: CliRunner) -> None:
+    for regime, limit in (("供电监管办法", 20), ("国家电网承诺", 15)):
+        result = runner.invoke(
+            cli, ["status", str(IN_PROGRESS), "--format", "json", "--today", "2026-11-02", "--regime", regime]
+        )
+        data = json.loads(result.output)
+        assert data["regime"] == regime and data["steps"][0]["limit"] == limit
+    demo = json.loads(runner.invoke(cli, ["status", str(DEMO), "--format", "json"]).output)
+    assert demo["regime"] == "供电监管办法"  # applied for in 2023, before the 2024 rules
 
 
 def test_status_text_names_the_next_step(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["status", str(IN_PROGRESS), "--today", "2026-11-02"])
-    assert "超期 10 个工作日" in result.output
+    assert "超期 20 个工作日" in result.output and "供电营业规则" in result.output
     assert "下一步【图纸送审】" in result.output and "待取回：受电工程图纸审核结果通知单" in result.output
 
 

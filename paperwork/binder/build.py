@@ -207,7 +207,7 @@ def _unchanged_outcome(
     if previous is None or previous.stamp != stamp or not previous.intact(job.out):
         return None
     report = validate(resolved, today=options.today)
-    if report.errors and not options.draft:
+    if report.blocking(resolved) and not options.draft:
         return None
     result = _unchanged(resolved, job.out, report, options.draft)
     seconds = time.monotonic() - started

@@ -70,18 +70,25 @@ class Manifest:
     stamp: str
     names: list[str]
     listing: dict[str, object] | None = None
+    draft: bool | None = None  # None: a manifest written before builds said
 
     def write(self, out: Path) -> None:
         path = out / MANIFEST
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"stamp": self.stamp, "outputs": json.loads(json.dumps(_listing(out, self.names)))}
+        data = {
+            "stamp": self.stamp,
+            "draft": self.draft,
+            "outputs": json.loads(json.dumps(_listing(out, self.names))),
+        }
         write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1))
 
     @classmethod
     def read(cls, out: Path) -> Manifest | None:
         try:
             data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-            return cls(str(data["stamp"]), list(data["outputs"]), dict(data["outputs"]))
+            draft = data.get("draft")
+            draft = draft if isinstance(draft, bool) else None
+            return cls(str(data["stamp"]), list(data["outputs"]), dict(data["outputs"]), draft)
         except (OSError, ValueError, KeyError, TypeError):
             return None
 

@@ -247,8 +247,9 @@ def prepare(resolved: Resolved, out: Path, root: Path, cache: Cache, options: Bu
     whose file cannot be bound.
     """
     report = validate(resolved, today=options.today)
-    if report.errors and not options.draft:
-        raise CaseError(resolved.case.source, report.errors)
+    blocking = report.blocking(resolved)
+    if blocking and not options.draft:
+        raise CaseError(resolved.case.source, blocking)
     for sub in ("in", FORMS_FOLDER, "final"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     stage = Staging(root, cache, options)
@@ -323,7 +324,7 @@ def publish(assembled: Assembled, stamp: str) -> BuildResult:
     prepared = assembled.converted.prepared
     names = output_names(prepared.resolved)
     swap_into(assembled.final, prepared.out, names)
-    Manifest(stamp, names).write(prepared.out)
+    Manifest(stamp, names, draft=prepared.stage.options.draft).write(prepared.out)
     forms = tuple(
         prepared.out / FORMS_FOLDER / p.name for p in prepared.forms if p.parent.name == FORMS_FOLDER
     )

@@ -23,7 +23,7 @@ from paperwork.case.yamlfile import parse_yaml
 from paperwork.errors import PaperworkError, StaleWrite
 from paperwork.files import write_atomic
 
-__all__ = ["StaleWrite", "create_case", "etag", "read_case", "write_case"]
+__all__ = ["StaleWrite", "create_case", "etag", "read_case", "read_source", "write_case", "write_source"]
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _WRITE_LOCK = threading.Lock()
@@ -184,6 +184,29 @@ def write_case(path: Path, data: dict[str, object], if_match: str | None) -> str
         parse_yaml(out.getvalue(), str(path))  # what is written must read back (no control characters …)
         write_atomic(path, out.getvalue())
         return etag(out.getvalue().encode("utf-8"))
+
+
+def read_source(path: Path) -> tuple[str, str]:
+    """The case file's text as it is (even when it does not parse: to be repaired) and its ETag."""
+    raw = path.read_bytes()
+    return raw.decode("utf-8-sig", errors="replace"), etag(raw)
+
+
+def write_source(path: Path, text: str, if_match: str | None) -> str:
+    """Write the case file's whole text, only when it parses as YAML; return the new ETag.
+
+    StaleWrite when the file changed since ``if_match`` was read; the reader's CaseError (with the
+    line) when ``text`` does not parse, and then nothing is written.
+    """
+    from filelock import FileLock
+
+    parse_yaml(text, str(path))
+    with _WRITE_LOCK, FileLock(str(path.parent / f".{path.name}.lock")):
+        current = etag(path.read_bytes())
+        if if_match is not None and not _same_tag(if_match, current):
+            raise StaleWrite(path, current)
+        write_atomic(path, text)
+        return etag(text.encode("utf-8"))
 
 
 def create_case(path: Path, data: dict[str, object], comment: str) -> str:

@@ -33,6 +33,22 @@ DATE_PATTERN = "|".join(
 )
 
 
+#: What a Chinese keyboard types for the same thing: full-width digits and dashes, 号 for 日.
+_LOOSE = str.maketrans(
+    {
+        **{chr(0xFF10 + d): str(d) for d in range(10)},
+        "－": "-",
+        "—": "-",
+        "–": "-",
+        "／": "/",
+        "．": ".",
+        "。": ".",
+        "号": "日",
+        "號": "日",
+    }
+)
+
+
 def parse_date(value: object) -> date:
     """Read a date in any form a clerk writes; raise DateFormatError otherwise.
 
@@ -41,7 +57,7 @@ def parse_date(value: object) -> date:
     """
     if isinstance(value, date):
         return value
-    text = str(value).strip()
+    text = str(value).strip().translate(_LOOSE)
     for pattern in (_SEPARATED, _COMPACT, _CHINESE):
         match = pattern.match(text)
         if match:

@@ -75,7 +75,7 @@ class Customer:
     id_type: str | None = spec("证件名称", "营业执照", default=None)
     id_number: str | None = spec("证件号码（统一社会信用代码）", "91110000MA01234567", default=None)
     industry: str | None = spec("行业", "通用设备制造业", default=None)
-    important: bool = spec("是否重要客户", False, default=False)
+    important: bool | None = spec("是否重要客户（不填则登记表上两格都空着）", False, default=None)
     address: str | None = spec("用电地址", "北京市顺义区某某路 8 号", default=None)
     address_parts: AddressParts | None = spec(
         "用电地址分项（登记表按 县/街道/社区/道路/小区/组团 填写）", default=None
@@ -95,8 +95,8 @@ class Contractor:
     """The electrical contractor (施工单位) the clerk works for."""
 
     name: str = spec("施工单位名称", "华电安装工程有限公司")
-    contact: str | None = spec("联系人", "张敏", default=None)
-    phone: str | None = spec("联系电话", "13700001234", default=None)
+    contact: str | None = spec("施工单位联系人", "张敏", default=None)
+    phone: str | None = spec("施工单位联系电话", "13700001234", default=None)
     license_no: str | None = spec("承装（修、试）电力设施许可证编号", "1-1-00123-2020", default=None)
 
 
@@ -128,15 +128,15 @@ class Equipment:
 class ApplicationForm:
     """Extra fields of the 高压客户用电登记表."""
 
-    usage_category: Literal["工业", "非工业", "商业", "农业", "其它"] = spec(
-        "用电类别", "工业", default="工业"
+    usage_category: Literal["工业", "非工业", "商业", "农业", "其它"] | None = spec(
+        "用电类别", "工业", default=None
     )
-    self_power: str = spec("自备电源（无则写“无”）", "无", default="无")
+    self_power: str | None = spec("自备电源（无则写“无”；不填则两格都空着）", "无", default=None)
     self_power_kw: float | None = spec("自备电源容量（千瓦）", default=None)
     application_no: str | None = spec("申请编号（供电企业受理后给的编号）", default=None)
     demand_kw: float | None = spec("需求负荷（千瓦，设备清单用）", default=None)
-    vat_invoice: bool = spec("是否需要增值税发票", True, default=False)
-    nonlinear_load: bool = spec("是否有非线性负荷", False, default=False)
+    vat_invoice: bool | None = spec("是否需要增值税发票", True, default=None)
+    nonlinear_load: bool | None = spec("是否有非线性负荷", False, default=None)
     remarks: str | None = spec("特别说明", default=None)
     project_name: str | None = spec("工程名称（竣工检查申请、委托带电施工申请用）", default=None)
     designer: str | None = spec("设计单位（设计委托书用）", "某某电力设计院有限公司", default=None)

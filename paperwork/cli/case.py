@@ -47,16 +47,15 @@ def validate_cmd(case: str, fmt: str, bureau_path: str | None, calendar_path: st
         click.echo(_json(report.to_dict()))
     else:
         _print_findings(report.findings)
+        counts = "".join(
+            f"，{n} 个{name}"
+            for n, name in ((len(report.warnings), "警告"), (len(report.todos), "待办"))
+            if n
+        )
         if report.ok:
-            note = f"，{len(report.warnings)} 个警告" if report.warnings else ""
-            click.echo(style(f"✓ {case} 通过检查{note}。", fg="green"))
+            click.echo(style(f"✓ {case} 通过检查{counts}。", fg="green"))
         else:
-            click.echo(
-                style(
-                    f"✗ {case}：{len(report.errors)} 个错误，{len(report.warnings)} 个警告。",
-                    fg="red",
-                )
-            )
+            click.echo(style(f"✗ {case}：{len(report.errors)} 个错误{counts}。", fg="red"))
     if not report.ok:
         sys.exit(EXIT_CASE)
 

@@ -85,7 +85,7 @@ def _print_findings(findings: Iterable[Finding], *, err: bool = False) -> None:
         rule = f" {f.rule}" if f.rule else ""
         head = style(
             f"[{SEVERITY_NAMES[f.severity]} {f.code}{rule}]",
-            fg="red" if f.severity == "error" else "yellow",
+            fg={"error": "red", "warning": "yellow"}.get(f.severity, "cyan"),
         )
         click.echo(f"{f.where()} {head} {f.message}", err=err)
 
@@ -196,13 +196,14 @@ calendar_option = click.option(
 regime_option = click.option(
     "--regime",
     default=None,
-    help="时限制度：供电监管办法（默认）、国家电网承诺，或自己的时限文件（.yaml）。",
+    help="时限制度：供电营业规则、供电监管办法、国家电网承诺，或自己的时限文件（.yaml）。"
+    "默认按报装日期：2024-06-01 及以后用供电营业规则（2024），以前用供电监管办法。",
 )
 today_option = click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="按这一天计算（默认今天）。")
 
 
 def _regime(value: str | None) -> Any:
-    from paperwork.rules.timeline import DEFAULT_REGIME, load_regimes, regimes_in
+    from paperwork.rules.timeline import load_regimes, regimes_in
 
     if value and Path(value).suffix.lower() in {".yaml", ".yml"}:
         if not Path(value).is_file():
@@ -211,8 +212,10 @@ def _regime(value: str | None) -> Any:
         if not own:
             raise click.BadParameter(f"时限文件 {value} 中没有任何时限制度", param_hint="--regime")
         return own[0]  # a file given as the regime: its first one
+    if not value:
+        return None  # each case by the regime in force on its 报装日期
     regimes = load_regimes()
-    name = value or DEFAULT_REGIME
+    name = value
     if name not in regimes:
         raise click.BadParameter(
             f"没有名为“{name}”的时限制度；可用：{'、'.join(regimes)}，或给出时限文件路径",

@@ -68,7 +68,7 @@ def status_cmd(
         click.echo(_json(status_payload(resolved, rule, calendar, day)))
         return
     click.echo(
-        f"{resolved.case.case_id} {resolved.case.customer.name}（{rule.name}，截至 {day.isoformat()}）"
+        f"{resolved.case.case_id} {resolved.case.customer.name}（{line.regime.name}，截至 {day.isoformat()}）"
     )
     for s in line.steps:
         if s.start is None:

@@ -35,7 +35,9 @@ __all__ = [
 
 
 def check_box(options: list[str], chosen: str | bool | None) -> str:
-    """Options each followed by its box, as the official forms print them: ``新装 ☑　　增容 □``."""
+    """Options each followed by its box, as the official forms print them: ``新装 ☑　　增容 □``.
+
+    Nothing chosen (None) prints every box empty: a form never ticks what the clerk did not choose."""
     return "　　".join(f"{o} {'☑' if o == chosen else '□'}" for o in options)
 
 
@@ -45,8 +47,8 @@ def digits(text: str | None, boxes: int) -> tuple[str, ...]:
     return (*chars, *[""] * (boxes - len(chars)))
 
 
-def _yes_no(value: bool, yes: str = "是", no: str = "否") -> str:
-    return check_box([yes, no], yes if value else no)
+def _yes_no(value: bool | None, yes: str = "是", no: str = "否") -> str:
+    return check_box([yes, no], None if value is None else (yes if value else no))
 
 
 def _num(value: float | None) -> str:
@@ -257,6 +259,13 @@ def _completion_attachments(resolved: Resolved) -> str:
     return "、".join([*(["负控费发票复印件"] if with_invoice else []), "设备合格证及试验报告"])
 
 
+def _has_self_power(text: str | None) -> bool | None:
+    """自备电源: None when not answered, False for 无 (or blank), True for a description."""
+    if text is None:
+        return None
+    return text.strip() not in {"", "无"}
+
+
 def form_data(resolved: Resolved, key: str, paper: Paper | None) -> dict[str, object]:
     """The template context of a generated form, as the model's fields."""
     case = resolved.case
@@ -292,8 +301,8 @@ def form_data(resolved: Resolved, key: str, paper: Paper | None) -> dict[str, ob
             first_requested_kva=_num(cap.requested_kva) if cap else "",
             second_existing_kva=_num(cap.second_existing_kva) if cap else "",
             second_requested_kva=_num(cap.second_requested_kva) if cap else "",
-            self_power_boxes=_yes_no(app.self_power not in {"", "无"}, "有", "无"),
-            self_power="" if app.self_power == "无" else app.self_power,
+            self_power_boxes=_yes_no(_has_self_power(app.self_power), "有", "无"),
+            self_power="" if app.self_power in {None, "无"} else (app.self_power or ""),
             vat_invoice_boxes=_yes_no(app.vat_invoice),
             nonlinear_boxes=_yes_no(app.nonlinear_load, "有", "无"),
             remarks=app.remarks or "",

@@ -12,7 +12,7 @@ from openpyxl.styles import Font, PatternFill
 
 from paperwork.errors import PaperworkError
 from paperwork.files import atomic_path
-from paperwork.finding import Finding
+from paperwork.finding import SEVERITY_NAMES, Finding
 from paperwork.render.sheets import cells, style_sheet
 from paperwork.rules.checked import check_file
 from paperwork.rules.timeline import Regime, Timeline, timeline
@@ -38,7 +38,9 @@ class CaseEntry:
     failure: str | None = None
 
 
-def gather(paths: Iterable[Path], regime: Regime, calendar: WorkCalendar, today: dt.date) -> list[CaseEntry]:
+def gather(
+    paths: Iterable[Path], regime: Regime | None, calendar: WorkCalendar, today: dt.date
+) -> list[CaseEntry]:
     """Load, validate and time every case; a case that fails to load becomes an entry saying why."""
     entries = []
     for path in paths:
@@ -57,12 +59,16 @@ def gather(paths: Iterable[Path], regime: Regime, calendar: WorkCalendar, today:
     return entries
 
 
-def _step_names(entries: list[CaseEntry]) -> list[tuple[str, int]]:
-    names: dict[str, int] = {}
+def _step_names(entries: list[CaseEntry]) -> list[tuple[str, str]]:
+    """Each step of any case's timeline, with its column title (its limit where every case has the same)."""
+    limits: dict[str, set[int]] = {}
     for entry in entries:
         for step in entry.timeline.steps if entry.timeline else ():
-            names.setdefault(step.step, step.limit)
-    return list(names.items())
+            limits.setdefault(step.step, set()).add(step.limit)
+    return [
+        (name, f"{name} 工作日（限{next(iter(found))}）" if len(found) == 1 else f"{name} 工作日")
+        for name, found in limits.items()
+    ]
 
 
 def write_ledger(entries: list[CaseEntry], out: Path) -> Path:
@@ -73,9 +79,9 @@ def write_ledger(entries: list[CaseEntry], out: Path) -> Path:
     ws.title = LEDGER_SHEET
     steps = _step_names(entries)
     head = ["案卷编号", "户名", "业务类型", "申请容量(kVA)", "报装日期"]
-    for name, limit in steps:
-        head += [f"{name} 开始", f"{name} 结束", f"{name} 工作日（限{limit}）"]
-    head += ["超期步骤", "缺少资料", "错误数", "警告数", "错误与说明"]
+    for name, title in steps:
+        head += [f"{name} 开始", f"{name} 结束", title]
+    head += ["时限制度", "超期步骤", "缺少资料", "待办资料", "错误数", "警告数", "错误与说明"]
     ws.append(cells(head))
     overdue_cells = []
     failed_rows: list[int] = []
@@ -84,7 +90,8 @@ def write_ledger(entries: list[CaseEntry], out: Path) -> Path:
         if report is None or line is None:
             row: list[object] = [entry.path.parent.name or str(entry.path), "", "", "", ""]
             row += [""] * (3 * len(steps))
-            row += ["", "", len([f for f in entry.findings if f.severity == "error"]) or 1, 0, entry.failure]
+            errors = len([f for f in entry.findings if f.severity == "error"]) or 1
+            row += ["", "", "", "", errors, 0, entry.failure]
             ws.append(cells(row))
             failed_rows.append(ws.max_row)
             continue
@@ -110,15 +117,18 @@ def write_ledger(entries: list[CaseEntry], out: Path) -> Path:
             if step.overdue:
                 overdue_cells.append((ws.max_row + 1, len(row)))
         missing = [f.subject or "" for f in report.errors if f.code == "PAPER_MISSING"]
+        to_do = [f.subject or "" for f in report.todos if f.code == "PAPER_MISSING"]
         row += [
+            line.regime.name,
             "、".join(s.step for s in line.overdue),
             "、".join(missing),
+            "、".join(to_do),
             len(report.errors),
             len(report.warnings),
             "\n".join(f.message for f in report.errors),
         ]
         ws.append(cells(row))
-    widths = (16, 26, 8, 12, 12, *([12, 12, 10] * len(steps)), 18, 30, 8, 8, 60)
+    widths = (16, 26, 8, 12, 12, *([12, 12, 10] * len(steps)), 14, 18, 30, 30, 8, 8, 60)
     style_sheet(ws, widths)
     for r in failed_rows:
         for cell in ws[r]:
@@ -134,7 +144,7 @@ def write_ledger(entries: list[CaseEntry], out: Path) -> Path:
     for entry in entries:
         case_id = entry.report.case.case_id if entry.report else entry.path.parent.name
         for f in entry.findings:
-            level = "错误" if f.severity == "error" else "警告"
+            level = SEVERITY_NAMES[f.severity]
             fs.append(
                 cells(
                     [

@@ -24,14 +24,14 @@ def missing_year_notes(line: Timeline) -> list[str]:
 
 
 def status_payload(
-    resolved: Resolved, regime: Regime, calendar: WorkCalendar, today: dt.date
+    resolved: Resolved, regime: Regime | None, calendar: WorkCalendar, today: dt.date
 ) -> dict[str, object]:
     """``status --format json``: each step's dates, working days and limit; the next step's list."""
     line = timeline(resolved, regime, calendar, today)
     upcoming = next_step(resolved)
     return {
         "case_id": resolved.case.case_id,
-        "regime": regime.name,
+        "regime": line.regime.name,
         "today": today.isoformat(),
         "steps": [s.to_dict() for s in line.steps],
         "next_step": upcoming.to_dict() if upcoming else None,

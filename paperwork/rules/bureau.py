@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from paperwork.case.model import Kind
+from paperwork.case.paths import label_of
 from paperwork.errors import ConfigError
 from paperwork.rules.datafile import read_data, shipped_text, user_text
 from paperwork.rules.forms import Form
@@ -221,6 +222,13 @@ def _consistent(bureau: Bureau) -> None:
                 raise ConfigError(
                     f"案卷“{spec.name}”列出的“{entry.paper}”不在表单库中（{bureau.sources[-1]}）；"
                     "请在 forms 中加上它，或改成表单库里的题名"
+                )
+    for form in bureau.forms:
+        for path in (alt for printed in form.prints for alt in printed.split("|")):
+            if label_of(path) == path:
+                raise ConfigError(
+                    f"表单“{form.title}”的 prints 中的“{path}”不是案卷文件的字段（{bureau.sources[-1]}）；"
+                    "请改成 paperwork schema 列出的字段路径"
                 )
     keys = {form.key for form in bureau.forms}
     for derived in bureau.derived:

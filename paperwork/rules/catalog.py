@@ -134,11 +134,11 @@ def catalog(resolved: Resolved, spec: BinderSpec) -> Catalog:
             papers = resolved.of(form.title)
             if form.count == "per_round":
                 present = {p.round for p in papers}
-                for k in rounds if resolved.needs(form) else []:
+                for k in rounds if resolved.requires(form) else []:
                     if k not in present:  # a round that lacks this paper: 待补 in its place
                         label = _round_label(entry.label or form.title, k, rounds)
                         rows.append(Row(part.name, form, label, None, _responsible(resolved, form, None), k))
-            elif not papers and resolved.needs(form):
+            elif not papers and resolved.requires(form):
                 label = entry.label or form.title
                 rows.append(Row(part.name, form, label, None, _responsible(resolved, form, None)))
             for paper in papers:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from paperwork.case.model import Case
+from paperwork.case.paths import label_of
 from paperwork.finding import Finding, Severity
 from paperwork.rules.workdays import WorkCalendar
 
@@ -35,6 +36,8 @@ class Emit:
         path: str | None,
         rule: str | None = None,
         subject: str | None = None,
+        fields: tuple[str, ...] = (),
     ) -> Finding:
         line = self.case.line(path) if path else None
-        return Finding(code, severity, message, path, line, rule, self.case.source, subject)
+        label = label_of(path) if path else None
+        return Finding(code, severity, message, path, line, rule, self.case.source, subject, label, fields)

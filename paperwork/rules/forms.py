@@ -30,7 +30,10 @@ class Form:
     condition in it must hold. In a kind listed in ``optional_for`` the paper
     is filed when present but not required. ``derived`` names the rule (R4, R5) that
     computes its date. ``reply`` marks the 供电方案答复单, which carries an
-    申请日期 as well as its own date.
+    申请日期 as well as its own date. ``absence`` is how a missing paper counts once its step is
+    passed: ``error``, or ``warning`` for a paper the source names only as a thing to bring
+    (filed when the case has it; a bureau's data may make it ``error``). ``prints`` are the
+    case-file fields a generated form prints: left blank, each is named in a FORM_FIELD_BLANK.
     """
 
     key: str
@@ -48,6 +51,8 @@ class Form:
     derived: str | None = None
     reply: bool = False
     filed: bool = True
+    absence: Literal["error", "warning"] = "error"
+    prints: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -74,7 +79,7 @@ class Form:
 
     def describe_requirement(self) -> str:
         """The requirement in words: 必备／选填, with its conditions."""
-        base = "必备" if self.required else "选填"
+        base = ("必备" if self.absence == "error" else "需带，有则归档") if self.required else "选填"
         if self.required and self.optional_for:
             base += "（" + "、".join(self.optional_for) + "选填）"
         if self.count == "per_round":

@@ -67,6 +67,29 @@ class Resolved:
         """Whether the case is incomplete without this paper."""
         return form.needed(self.case.kind, self.case.has_large_equipment)
 
+    @property
+    def reached(self) -> int:
+        """The index (in the bureau's steps) of the latest step the case has begun: the step of its
+        latest paper. The customer's own papers (证照, 合格证: ``may_predate``) say nothing about it;
+        -1 for a case with none."""
+        order = {step.name: i for i, step in enumerate(self.bureau.steps)}
+        begun = [order.get(p.form.step, -1) for p in self.papers if p.form and not p.form.may_predate]
+        return max(begun, default=-1)
+
+    def passed(self, form: Form) -> bool:
+        """Whether the case is past the step of ``form``: a later step has begun, or the last step
+        (the case is complete). A step the bureau's steps do not list counts as passed."""
+        names = [step.name for step in self.bureau.steps]
+        if form.step not in names:
+            return True
+        reached = self.reached
+        return reached == len(names) - 1 or names.index(form.step) < reached
+
+    def requires(self, form: Form) -> bool:
+        """Whether a binder holds a 待补 place for this paper when it is missing (a paper only to
+        bring is filed when the case has it, and never waited for)."""
+        return self.needs(form) and form.absence == "error"
+
 
 def _paper_order(paper: Paper) -> tuple[int, date, int]:
     return (paper.round, paper.date or date.max, paper.index)

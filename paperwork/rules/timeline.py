@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from paperwork.rules.datafile import read_data, shipped_text, user_text
 from paperwork.rules.resolution import Resolved
@@ -24,6 +25,7 @@ __all__ = [
     "StepTime",
     "Timeline",
     "load_regimes",
+    "regime_for",
     "timeline",
 ]
 
@@ -47,6 +49,8 @@ class StepRule:
     end: str
     limit: Limit
     per_round: bool = False
+    article: str = ""
+    scope: Literal["all", "important"] = "all"  # important: timed only for 重要电力用户
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class Regime:
     name: str
     steps: tuple[StepRule, ...]
     source: str = ""
+    default_from: dt.date | None = None  # the default for cases applied for on or after this day
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class StepTime:
     working_days: int | None
     limit: int
     due: dt.date | None
+    article: str = ""
 
     @property
     def open(self) -> bool:
@@ -106,6 +112,7 @@ class StepTime:
             "overdue": self.overdue,
             "remaining": self.remaining,
             "due": self.due.isoformat() if self.due else None,
+            "article": self.article or None,
         }
 
 
@@ -150,6 +157,16 @@ def load_regimes(*files: str | Path) -> dict[str, Regime]:
     return regimes
 
 
+def regime_for(applied: dt.date, regimes: dict[str, Regime] | None = None) -> Regime:
+    """The regime a case applied for on ``applied`` is timed by when none is chosen: the one in
+    force that day (the latest ``default_from`` not after it), else 供电监管办法."""
+    regimes = regimes if regimes is not None else load_regimes()
+    started = [r for r in regimes.values() if r.default_from is not None and r.default_from <= applied]
+    if started:
+        return max(started, key=lambda r: r.default_from or dt.date.min)
+    return regimes[DEFAULT_REGIME]
+
+
 def _event(resolved: Resolved, name: str, round_: int | None) -> dt.date | None:
     if name == "application":
         return resolved.case.application_date
@@ -162,11 +179,15 @@ def _rounds_of_step(resolved: Resolved, rule: StepRule) -> list[int]:
     return sorted(rounds) or [1]
 
 
-def timeline(resolved: Resolved, regime: Regime, calendar: WorkCalendar, today: dt.date) -> Timeline:
-    """Every step of the regime for this case, counted in working days."""
+def timeline(resolved: Resolved, regime: Regime | None, calendar: WorkCalendar, today: dt.date) -> Timeline:
+    """Every step of the regime for this case, counted in working days (``regime`` None: the one
+    in force on the case's 报装日期, :func:`regime_for`)."""
+    regime = regime or regime_for(resolved.case.application_date)
     dual = resolved.case.power_sources == 2
     steps = []
     for rule in regime.steps:
+        if rule.scope == "important" and resolved.case.customer.important is not True:
+            continue
         limit = rule.limit.dual if dual else rule.limit.single
         rounds = _rounds_of_step(resolved, rule) if rule.per_round else [None]
         for round_ in rounds:
@@ -174,10 +195,11 @@ def timeline(resolved: Resolved, regime: Regime, calendar: WorkCalendar, today: 
             start = _event(resolved, rule.start, round_)
             end = _event(resolved, rule.end, round_)
             if start is None:
-                steps.append(StepTime(name, None, end, None, limit, None))
+                steps.append(StepTime(name, None, end, None, limit, None, rule.article))
                 continue
             until = end if end is not None else today
             used = calendar.working_days(start, until)
-            steps.append(StepTime(name, start, end, used, limit, calendar.add_working_days(start, limit)))
+            due = calendar.add_working_days(start, limit)
+            steps.append(StepTime(name, start, end, used, limit, due, rule.article))
     dates = [d for s in steps for d in (s.start, s.end, s.due) if d]
     return Timeline(regime, tuple(steps), today, calendar.missing_years([*dates, today]))

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from paperwork.case.model import Case
-from paperwork.finding import Finding
+from paperwork.case.paths import label_of, short_label, value_at
+from paperwork.finding import Finding, Severity
 from paperwork.rules.catalog import catalogs
 from paperwork.rules.emit import Checking, Emit
 from paperwork.rules.resolution import Resolved, resolve
@@ -39,6 +40,17 @@ class Report:
     @property
     def warnings(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity == "warning")
+
+    @property
+    def todos(self) -> tuple[Finding, ...]:
+        """Papers of steps the case has not passed yet: to do, not wrong."""
+        return tuple(f for f in self.findings if f.severity == "todo")
+
+    def blocking(self, resolved: Resolved) -> tuple[Finding, ...]:
+        """What keeps a final binder from being built: every error, and every paper still to do
+        that a binder files (a 待补 row in its catalog)."""
+        waiting = {row.form.title for cat in catalogs(resolved) for row in cat.missing}
+        return self.errors + tuple(f for f in self.todos if f.subject in waiting)
 
     def to_dict(self) -> dict[str, object]:
         return {"ok": self.ok, "findings": [f.to_dict() for f in self.findings]}
@@ -205,11 +217,12 @@ def check_presence(r: Resolved, emit: Emit, at: Checking) -> Iterator[Finding]:
         applies = r.applies(form)
         if r.needs(form) and not papers:
             filed = bool(r.bureau.binders_of(form)) and form.filed
+            severity: Severity = "error" if filed and form.absence == "error" else "warning"
             yield emit(
-                "error" if filed else "warning",  # a paper filed in no binder never blocks a build
+                severity if r.passed(form) else "todo",  # a step not reached yet: to do, not wrong
                 "PAPER_MISSING",
                 f"缺少{form.title}（{form.step}，{form.describe_requirement()}）；"
-                f"请在 documents 中加上它和它的日期",
+                "请在资料表中加上它和它的日期",
                 "documents",
                 subject=form.title,
             )
@@ -291,6 +304,31 @@ def check_archive_numbers(r: Resolved, emit: Emit, at: Checking) -> Iterator[Fin
             )
 
 
+def _blank(case: Case, path: str) -> bool:
+    """Whether a field a form prints is empty (``a|b``: all of the alternatives are)."""
+    return all(value_at(case, alt) in (None, "", ()) for alt in path.split("|"))
+
+
+def check_form_blanks(r: Resolved, emit: Emit, at: Checking) -> Iterator[Finding]:
+    """Each form the contractor prints for this case, with the fields it would print blank (one
+    warning per form, the fields named as the page names them)."""
+    for form in r.bureau.forms:
+        if not form.generated or not form.prints or not r.applies(form):
+            continue
+        blank = [path.split("|")[0] for path in form.prints if _blank(r.case, path)]
+        if not blank:
+            continue
+        names = "、".join(short_label(label_of(path)) for path in blank)
+        yield emit(
+            "warning",
+            "FORM_FIELD_BLANK",
+            f"{form.title}缺：{names}；打印出来这些栏会空着，请在案卷页填上",
+            blank[0],
+            subject=form.title,
+            fields=tuple(blank),
+        )
+
+
 Check = Callable[[Resolved, Emit, Checking], Iterator[Finding]]
 
 #: The checks in the order their findings are listed.
@@ -305,6 +343,7 @@ CHECKS: tuple[Check, ...] = (
     check_files,
     check_holidays,
     check_archive_numbers,
+    check_form_blanks,
 )
 
 

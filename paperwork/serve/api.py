@@ -14,17 +14,20 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile  # what request.form() gives
 
-from paperwork.case.casefile import read_case, write_case
-from paperwork.errors import BadUpload, StaleWrite
+from paperwork.case.casefile import read_case, read_source, write_case, write_source
+from paperwork.case.paths import normalise_dates
+from paperwork.case.schema import json_schema
+from paperwork.errors import BadUpload, CaseError, OutsideWorkspace, PaperworkError, StaleWrite
+from paperwork.files import sniff_file
 from paperwork.serve.builder import preview
 from paperwork.serve.deps import case_folder, create_new, refused, server_of
 from paperwork.serve.overview import case_rows, check, dates_of, findings_payload, list_row, status_of
-from paperwork.serve.workspace import CaseFolder
+from paperwork.serve.workspace import CaseFolder, plain_name
 
 __all__ = ["router"]
 
@@ -40,9 +43,16 @@ def _checked_or_422(request: Request, case: CaseFolder) -> Any:
     return checked
 
 
+@router.get("/schema", summary="案卷文件的 JSON Schema（= paperwork schema）")
+def schema() -> dict[str, Any]:
+    return json_schema()
+
+
 @router.get("/cases", summary="案卷列表")
 def list_cases(request: Request) -> list[dict[str, object]]:
-    """Every case of the workspace: ``[{case_id, customer, kind, ok, errors, warnings, overdue}]``."""
+    """Every case of the workspace, the most urgent first: ``[{case_id, customer, kind, ok, errors,
+    todos, warnings, overdue, state, due, remaining, regime, …}]`` (``due``/``remaining``: the most
+    urgent running step's due date and working days left, negative when over)."""
     server = server_of(request)
     return case_rows(server.workspace, server.settings)
 
@@ -78,10 +88,44 @@ def put_case(
     if int(request.headers.get("content-length") or 0) > _MAX_JSON:
         raise refused(413, "UPLOAD_TOO_LARGE", "案卷内容太大（超过 5 MB）")
     case = case_folder(request, case_id)
+    data = normalise_dates(body)  # 2023年3月1号, 2023－3－1 … saved as 2023-03-01
+    assert isinstance(data, dict)
     try:
-        tag = write_case(case.case_file, body, if_match)
+        tag = write_case(case.case_file, data, if_match)
     except StaleWrite as exc:
         raise refused(409, "CASE_STALE", str(exc), headers={"ETag": exc.current}) from None
+    payload = findings_payload(check(case.case_file, server_of(request).settings))
+    return JSONResponse({**payload, "etag": tag}, headers={"ETag": tag})
+
+
+@router.get(
+    "/cases/{case_id}/source", summary="案卷文件原文（YAML，带 ETag）", response_class=PlainTextResponse
+)
+def get_source(request: Request, case_id: str) -> PlainTextResponse:
+    """The case file's text as it is, also when it does not parse (to repair it on the page)."""
+    text, tag = read_source(case_folder(request, case_id).case_file)
+    return PlainTextResponse(text, headers={"ETag": tag}, media_type="text/yaml; charset=utf-8")
+
+
+@router.put("/cases/{case_id}/source", summary="保存案卷文件原文（If-Match；不能解析时 422 并给出行号）")
+async def put_source(
+    request: Request, case_id: str, if_match: Annotated[str | None, Header()] = None
+) -> JSONResponse:
+    """The whole YAML text as the body; saved only when it parses (422 with the line when not)."""
+    if int(request.headers.get("content-length") or 0) > _MAX_JSON:
+        raise refused(413, "UPLOAD_TOO_LARGE", "案卷内容太大（超过 5 MB）")
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise refused(422, "YAML_SYNTAX", "案卷文件不是 UTF-8 文字；请用 UTF-8 保存") from None
+    case = case_folder(request, case_id)
+    try:
+        tag = await run_in_threadpool(write_source, case.case_file, text, if_match)
+    except StaleWrite as exc:
+        raise refused(409, "CASE_STALE", str(exc), headers={"ETag": exc.current}) from None
+    except CaseError as exc:
+        return JSONResponse({"ok": False, "findings": [f.to_dict() for f in exc.findings]}, status_code=422)
     payload = findings_payload(check(case.case_file, server_of(request).settings))
     return JSONResponse({**payload, "etag": tag}, headers={"ETag": tag})
 
@@ -199,11 +243,85 @@ def progress(request: Request, case_id: str) -> dict[str, object]:
 
 @router.get("/cases/{case_id}/files/{name}", summary="下载装订结果")
 def download(request: Request, case_id: str, name: str) -> FileResponse:
-    """大本资料.pdf, 小本资料.pdf, 卷内目录.xlsx of the last build."""
+    """大本资料.pdf, 小本资料.pdf, 卷内目录.xlsx of the last build, named ``{case_id}-{name}``."""
     path = server_of(request).workspace.output(case_folder(request, case_id), name)
     if path is None:
         raise refused(404, "OUTPUT_MISSING", f"还没有 {name}；请先装订", "name")
-    return FileResponse(path, filename=name)
+    return FileResponse(path, filename=f"{case_id}-{name}")
+
+
+@router.get(
+    "/cases/{case_id}/forms/{name}", summary="下载一份表单（{key}.docx 或 {key}.pdf，按案卷现状填写）"
+)
+def form_download(request: Request, case_id: str, name: str) -> Any:
+    """A form the contractor prints (``key`` as ``paperwork forms`` lists it), filled from the case as
+    it stands, without the 草稿 band: ``{case_id}-{题名}.docx`` or ``.pdf``."""
+    from paperwork.binder.forms import render_form
+
+    key, dot, suffix = name.rpartition(".")
+    if not dot or suffix.lower() not in {"docx", "pdf"}:
+        raise refused(404, "OUTPUT_MISSING", f"没有 {name}：请写成 表单标识.docx 或 表单标识.pdf", "name")
+    server = server_of(request)
+    checked = _checked_or_422(request, case_folder(request, case_id))
+    if isinstance(checked, JSONResponse):
+        return checked
+    form = checked.resolved.bureau.form_by_key(key)
+    if form is None or not form.generated:
+        keys = "、".join(f.key for f in checked.resolved.bureau.forms if f.generated)
+        raise refused(404, "OUTPUT_MISSING", f"没有可打印的表单“{key}”；可用的有：{keys}", "name")
+    tmp = Path(tempfile.mkdtemp(prefix="paperwork-form-"))
+    cleanup = BackgroundTask(shutil.rmtree, tmp, ignore_errors=True)
+    try:
+        out = render_form(
+            checked.resolved, form.key, tmp / f"{form.key}.{suffix.lower()}", converter=server.converter
+        )
+    except PaperworkError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return FileResponse(out, filename=f"{case_id}-{form.title}.{suffix.lower()}", background=cleanup)
+
+
+@router.get("/cases/{case_id}/scans/{name}", summary="打开上传的扫描件（OCR 建议旁边显示）")
+def scan_file(request: Request, case_id: str, name: str) -> FileResponse:
+    """A file of the case's ``scans/`` folder, inline (a proposal's scan before it is confirmed)."""
+    case = case_folder(request, case_id)
+    return _inline(request, case_id, case.folder / "scans" / plain_name(name, "文件名"), "name")
+
+
+def _inline(request: Request, case_id: str, path: Path, field: str) -> FileResponse:
+    """A scan or file of a case, inline where the browser shows it (PDF, image), else as a download."""
+    try:
+        real = server_of(request).workspace.inside(path)
+    except OutsideWorkspace as exc:
+        raise refused(403, "REQUEST_INVALID", str(exc), field) from None
+    if not real.is_file():
+        raise refused(404, "FILE_MISSING", f"文件 {path.name} 不存在", field)
+    kind = sniff_file(real)
+    media = "application/pdf" if kind is not None and kind.kind == "pdf" else None
+    if kind is not None and kind.kind == "image":
+        media = "image/" + {".jpg": "jpeg", ".tif": "tiff"}.get(kind.suffix, kind.suffix.lstrip("."))
+    return FileResponse(
+        real,
+        media_type=media or "application/octet-stream",
+        filename=f"{case_id}-{real.name}",
+        content_disposition_type="inline" if media else "attachment",
+    )
+
+
+@router.get("/cases/{case_id}/documents/{n}/file", summary="打开资料的扫描件或文件（n 为 documents[n]）")
+def document_file(request: Request, case_id: str, n: int) -> FileResponse:
+    """The file of paper ``documents[n]``, inline: a PDF in the browser's viewer, an image as itself."""
+    case = case_folder(request, case_id)
+    try:
+        data, _ = read_case(case.case_file)
+    except (PaperworkError, OSError):
+        raise refused(422, "CASE_UNREADABLE", "案卷文件现在无法读取；请先修好案卷文件", "case_id") from None
+    papers = data.get("documents") if isinstance(data, dict) else None
+    paper = papers[n] if isinstance(papers, list) and 0 <= n < len(papers) else None
+    name = paper.get("file") if isinstance(paper, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        raise refused(404, "FILE_MISSING", f"资料第 {n + 1} 行没有文件", "n")
+    return _inline(request, case_id, case.folder / name.replace("\\", "/"), "n")
 
 
 @router.get("/cases/{case_id}/previews/{name}/{page}.png", summary="页面预览", include_in_schema=False)

@@ -14,11 +14,20 @@ from pathlib import Path
 from paperwork.rules.answers import dates_payload, status_payload
 from paperwork.rules.checked import Checked, check_file
 from paperwork.rules.checklist import next_step
-from paperwork.rules.timeline import DEFAULT_REGIME, Regime, load_regimes, timeline
+from paperwork.rules.timeline import Regime, timeline
 from paperwork.rules.workdays import WorkCalendar, load_calendar
 from paperwork.serve.workspace import CaseFolder, Workspace
 
-__all__ = ["Checked", "ServerSettings", "case_rows", "check", "findings_payload", "list_row"]
+__all__ = [
+    "STATES",
+    "Checked",
+    "ServerSettings",
+    "case_rows",
+    "check",
+    "findings_payload",
+    "list_row",
+    "urgency",
+]
 
 
 @dataclass(frozen=True)
@@ -27,7 +36,7 @@ class ServerSettings:
     time-limit regime and the working-day calendar."""
 
     today: dt.date | None = None
-    regime: Regime = field(default_factory=lambda: load_regimes()[DEFAULT_REGIME])
+    regime: Regime | None = None  # None: each case by the regime in force on its 报装日期
     calendar: WorkCalendar = field(default_factory=load_calendar)
 
     @property
@@ -47,29 +56,73 @@ def findings_payload(checked: Checked) -> dict[str, object]:
     return {"ok": False, "findings": [f.to_dict() for f in checked.failure]}
 
 
+#: The case list's filters, by a case's ``state``.
+STATES = ("超期", "进行中", "已完成")
+
+
 def list_row(case_id: str, case: CaseFolder, checked: Checked, settings: ServerSettings) -> dict[str, object]:
-    """The case list's row: ``{case_id, customer, kind, ok, errors, warnings, overdue, …}``."""
+    """The case list's row: ``{case_id, customer, kind, ok, errors, todos, warnings, overdue, state, due,
+    remaining, …}``; ``due``/``remaining`` are those of the most urgent running step (None: none runs)."""
     findings = checked.findings
     row: dict[str, object] = {
         "case_id": case_id,
         "folder": case.name,
         "customer": None,
         "kind": None,
+        "application_date": None,
         "ok": checked.report.ok if checked.report is not None else False,
         "errors": sum(1 for f in findings if f.severity == "error"),
+        "todos": sum(1 for f in findings if f.severity == "todo"),
         "warnings": sum(1 for f in findings if f.severity == "warning"),
         "overdue": 0,
         "overdue_steps": [],
         "next_step": None,
+        "state": None,
+        "regime": None,
+        "due_step": None,
+        "due": None,
+        "remaining": None,
+        "article": None,
     }
     if checked.resolved is not None:
         c = checked.resolved.case
-        row.update(customer=c.customer.name, kind=str(c.kind))
+        row.update(
+            customer=c.customer.name, kind=str(c.kind), application_date=c.application_date.isoformat()
+        )
         line = timeline(checked.resolved, settings.regime, settings.calendar, settings.day)
         upcoming = next_step(checked.resolved)
         late = [s.step for s in line.overdue]
-        row.update(overdue=len(late), overdue_steps=late, next_step=upcoming.name if upcoming else None)
+        running = [s for s in line.steps if s.open and s.remaining is not None]
+        urgent = min(running, key=lambda s: s.remaining or 0) if running else None
+        if upcoming is None:
+            state = "已完成"
+        elif urgent is not None and urgent.overdue:
+            state = "超期"
+        else:
+            state = "进行中"
+        row.update(
+            overdue=len(late),
+            overdue_steps=late,
+            next_step=upcoming.name if upcoming else None,
+            state=state,
+            regime=line.regime.name,
+        )
+        if urgent is not None:
+            row.update(
+                due_step=urgent.step,
+                due=urgent.due.isoformat() if urgent.due else None,
+                remaining=urgent.remaining,
+                article=urgent.article or None,
+            )
     return row
+
+
+def urgency(row: dict[str, object]) -> tuple[int, int, str]:
+    """The list's order: running steps by working days left (late first), then the rest, finished last."""
+    remaining = row.get("remaining")
+    if isinstance(remaining, int):
+        return (0, remaining, str(row["case_id"]))
+    return (2 if row.get("state") == "已完成" else 1, 0, str(row["case_id"]))
 
 
 def dates_of(checked: Checked) -> dict[str, object]:
@@ -85,7 +138,8 @@ def status_of(checked: Checked, settings: ServerSettings) -> dict[str, object]:
 
 
 def case_rows(workspace: Workspace, settings: ServerSettings) -> list[dict[str, object]]:
-    """Every case of the workspace as its list row, by folder name."""
-    return [
+    """Every case of the workspace as its list row, the most urgent first (:func:`urgency`)."""
+    rows = [
         list_row(workspace.case_id(c), c, check(c.case_file, settings), settings) for c in workspace.cases()
     ]
+    return sorted(rows, key=urgency)

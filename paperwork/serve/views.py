@@ -7,7 +7,10 @@ renders, so the page and the API never disagree.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,20 +20,91 @@ from fastapi.templating import Jinja2Templates
 
 from paperwork.case.casefile import read_case
 from paperwork.case.model import KINDS
+from paperwork.case.paths import Leaf, dotted, label_of, leaves, short_label, value_at
 from paperwork.errors import CaseError, PaperworkError, Refused
-from paperwork.finding import SEVERITY_NAMES
+from paperwork.finding import SEVERITY_NAMES, Finding
 from paperwork.rules.checklist import next_step
 from paperwork.rules.derived import derived_dates
 from paperwork.rules.timeline import timeline
 from paperwork.serve.deps import case_folder, create_new, server_of
-from paperwork.serve.overview import Checked, case_rows, check
+from paperwork.serve.overview import STATES, Checked, case_rows, check
 from paperwork.serve.security import COOKIE
 from paperwork.serve.state import Server
+from paperwork.serve.workspace import CaseFolder
 
 __all__ = ["error_page", "login_page", "router"]
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).with_name("html"))
+
+
+def in_her_words(finding: Finding) -> str:
+    """A finding's message with its field path said as the page names the field (资料第 5 行的日期)."""
+    message = finding.message
+    if finding.path and finding.label and finding.path != "documents":
+        for spelled in (finding.path, dotted(finding.path)):
+            message = message.replace(spelled, f"“{finding.label}”")
+    return message
+
+
+templates.env.filters["dotted"] = dotted
+templates.env.filters["in_her_words"] = in_her_words
+templates.env.filters["field_name"] = lambda path: short_label(label_of(path))
+
+#: The case page's sections: each takes the fields whose path starts with one of its prefixes (the papers
+#: have their own table). A field no section names goes to 其他, so every field has its box.
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("案卷", ("case_id", "kind", "application_date", "review_rounds", "bureau")),
+    ("客户", ("customer.",)),
+    ("施工单位", ("contractor.",)),
+    ("容量与电源", ("capacity.", "power_sources")),
+    ("用电设备", ("large_equipment", "equipment.")),
+    ("登记表", ("application.",)),
+    ("档案", ("archive.",)),
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A card of the case page: its fields, and the tables (rows of a list) it holds."""
+
+    title: str
+    fields: tuple[Leaf, ...]
+    tables: tuple[tuple[str, tuple[Leaf, ...]], ...]
+
+
+def sections() -> tuple[Section, ...]:
+    """The case page's sections, made from the case file's one description (:func:`leaves`)."""
+    placed: dict[str, list[Leaf]] = {title: [] for title, _ in SECTIONS}
+    rest: list[Leaf] = []
+    for leaf in leaves():
+        if leaf.path.startswith("documents."):
+            continue
+        home = next(
+            (
+                t
+                for t, prefixes in SECTIONS
+                if any(leaf.path == p or leaf.path.startswith(p) for p in prefixes)
+            ),
+            None,
+        )
+        (placed[home] if home else rest).append(leaf)
+    out = []
+    for title, found in [*placed.items(), ("其他", rest)]:
+        if not found:
+            continue
+        flat = tuple(leaf for leaf in found if ".*." not in leaf.path)
+        lists: dict[str, list[Leaf]] = {}
+        for leaf in found:
+            if ".*." in leaf.path:
+                lists.setdefault(leaf.path.split(".*.")[0], []).append(leaf)
+        out.append(Section(title, flat, tuple((name, tuple(cols)) for name, cols in lists.items())))
+    return tuple(out)
+
+
+def paper_columns() -> tuple[Leaf, ...]:
+    """The columns of the papers table (``documents.*``)."""
+    return tuple(leaf for leaf in leaves() if leaf.path.startswith("documents.*."))
 
 
 def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -65,10 +139,27 @@ def login(request: Request, token: Annotated[str, Form()], next: Annotated[str, 
 
 
 @router.get("/")
-def case_list(request: Request) -> HTMLResponse:
+def case_list(request: Request, state: str = "") -> HTMLResponse:
+    """Every case, the most urgent first; ``?state=超期|进行中|已完成`` shows those only."""
     server = server_of(request)
     rows = case_rows(server.workspace, server.settings)
-    return _page(request, "list.html", title="案卷列表", rows=rows, workspace=server.workspace.root)
+    state = state if state in STATES else ""
+    counts: dict[str, int] = {
+        "all": len(rows),
+        **{s: sum(1 for r in rows if r["state"] == s) for s in STATES},
+    }
+    shown = [r for r in rows if not state or r["state"] == state]
+    return _page(
+        request,
+        "list.html",
+        title="案卷列表",
+        rows=rows,
+        shown=shown,
+        state=state,
+        states=STATES,
+        counts=counts,
+        workspace=server.workspace.root,
+    )
 
 
 @router.get("/cases/new")
@@ -112,9 +203,27 @@ def new_case(
     return RedirectResponse(f"/cases/{case_id.strip()}", status_code=303)
 
 
+def _todo_groups(checked: Checked) -> list[tuple[str, list[Finding]]]:
+    """The case's to-do papers by step, in the bureau's order of steps."""
+    bureau = checked.bureau
+    order = [step.name for step in bureau.steps]
+    groups: dict[str, list[Finding]] = {}
+    for f in checked.findings:
+        if f.severity == "todo":
+            form = bureau.form(f.subject or "")
+            groups.setdefault(form.step if form else "其他", []).append(f)
+    return sorted(groups.items(), key=lambda g: order.index(g[0]) if g[0] in order else len(order))
+
+
 def _panels(server: Server, checked: Checked) -> dict[str, Any]:
     """What the panels beside the papers show: findings, derived dates, next step, timeline."""
-    context: dict[str, Any] = {"findings": checked.findings, "dates": (), "upcoming": None, "line": None}
+    context: dict[str, Any] = {
+        "findings": checked.findings,
+        "todo_groups": _todo_groups(checked),
+        "dates": (),
+        "upcoming": None,
+        "line": None,
+    }
     if checked.resolved is not None:
         settings = server.settings
         line = timeline(checked.resolved, settings.regime, settings.calendar, settings.day)
@@ -149,17 +258,63 @@ def case_page(request: Request, case_id: str) -> HTMLResponse:
         for n in ("大本资料.pdf", "小本资料.pdf", "卷内目录.xlsx")
         if (p := case.out / n).is_file()
     ]
+    forms = [
+        f for f in bureau.forms if f.generated and (checked.resolved is None or checked.resolved.applies(f))
+    ]
+    state = {
+        "case": data,
+        "etag": tag,
+        "papers": [_column(leaf) for leaf in paper_columns()],
+        "tables": {name: [_column(leaf) for leaf in cols] for s in sections() for name, cols in s.tables},
+        "replies": [n for f in bureau.forms if f.reply for n in f.names],
+        "rounds": [n for f in bureau.forms if f.count == "per_round" for n in f.names],
+    }
     return _page(
         request,
         "case.html",
         title=f"{case_id} 案卷",
         case_id=case_id,
         data=data,
-        data_json=json.dumps({"case": data, "etag": tag}, ensure_ascii=False).replace("</", "<\\/"),
+        data_json=json.dumps(state, ensure_ascii=False).replace("</", "<\\/"),
         titles=[f.title for f in bureau.forms],
         built=built,
+        last_build=_last_build(case, checked),
+        sections=sections(),
+        value_of=lambda path: value_at(data, path) if data is not None else None,
+        forms=forms,
+        large=checked.resolved.case.has_large_equipment if checked.resolved else None,
         **_panels(server, checked),
     )
+
+
+def _column(leaf: Leaf) -> dict[str, object]:
+    return {
+        "name": leaf.name,
+        "label": leaf.label,
+        "short": short_label(leaf.label),
+        "input": leaf.input,
+        "choices": list(leaf.choices),
+        "unit": leaf.unit,
+        "required": leaf.required,
+    }
+
+
+def _last_build(case: CaseFolder, checked: Checked) -> dict[str, object] | None:
+    """When the last build was made, draft or final, and whether the case changed since."""
+    from paperwork.binder.manifest import MANIFEST, Manifest, fingerprint
+
+    made = Manifest.read(case.out)
+    if made is None:
+        return None
+    try:
+        when = dt.datetime.fromtimestamp((case.out / MANIFEST).stat().st_mtime)
+    except OSError:
+        return None
+    changed = True
+    if checked.resolved is not None and made.draft is not None:
+        with contextlib.suppress(OSError, PaperworkError):
+            changed = fingerprint(checked.resolved, draft=made.draft, templates=None) != made.stamp
+    return {"when": when.strftime("%Y-%m-%d %H:%M"), "draft": made.draft, "changed": changed}
 
 
 def _pages(path: Path) -> int:
