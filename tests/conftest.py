@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 DEMO = FIXTURES / "demo" / "case.yaml"
 EXPANSION = FIXTURES / "expansion" / "case.yaml"
+IN_PROGRESS = FIXTURES / "in-progress" / "case.yaml"
 BROKEN = FIXTURES / "broken"
 REFERENCE_FORMS = Path(__file__).resolve().parent / "reference-forms"  # public State Grid forms, copied in
 #: The day the tests check against: fixed, so that no test depends on the real date.

@@ -26,7 +26,7 @@ def test_demo_case_reads_every_field() -> None:
     assert case.has_large_equipment
     replies = [d for d in case.documents if d.title == "供电方案答复单"]
     assert [d.application_date for d in replies] == [date(2023, 3, 2), date(2023, 3, 24)]
-    assert case.line("documents[0].date") == 54
+    assert case.line("documents[0].date") == 57
 
 
 def test_expansion_case_reads_mixed_date_forms() -> None:

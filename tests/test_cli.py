@@ -41,7 +41,9 @@ def test_validate_json_ok(runner: CliRunner) -> None:
     assert data["ok"] is True
     # no 归档号/档号 yet: the same warnings validate, the page and a build give (one per binder and number)
     assert all(f["severity"] == "warning" for f in data["findings"])
-    blank = [(f["code"], f["severity"], f["path"]) for f in data["findings"] if f["code"] == "ARCHIVE_NUMBER_BLANK"]
+    blank = [
+        (f["code"], f["severity"], f["path"]) for f in data["findings"] if f["code"] == "ARCHIVE_NUMBER_BLANK"
+    ]
     assert blank == [
         ("ARCHIVE_NUMBER_BLANK", "warning", "archive.big.archive_no"),
         ("ARCHIVE_NUMBER_BLANK", "warning", "archive.big.file_no"),

@@ -34,7 +34,11 @@ def test_shipped_good_cases_pass() -> None:
         assert report.ok, [f.message for f in report.findings]
         # the expansion case has no 归档号/档号 yet: its covers would go out blank, and validate says so;
         # it lacks papers only to bring (前期资料证明) and leaves boxes of its forms blank: warnings
-        assert {f.code for f in report.findings} <= {"ARCHIVE_NUMBER_BLANK", "FORM_FIELD_BLANK", "PAPER_MISSING"}
+        assert {f.code for f in report.findings} <= {
+            "ARCHIVE_NUMBER_BLANK",
+            "FORM_FIELD_BLANK",
+            "PAPER_MISSING",
+        }
         assert all(f.severity == "warning" for f in report.findings)
 
 

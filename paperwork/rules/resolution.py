@@ -73,7 +73,11 @@ class Resolved:
         latest paper. The customer's own papers (证照, 合格证: ``may_predate``) say nothing about it;
         -1 for a case with none."""
         order = {step.name: i for i, step in enumerate(self.bureau.steps)}
-        begun = [order.get(p.form.step, -1) for p in self.papers if p.form and not p.form.may_predate]
+        begun = [
+            order.get(p.form.step, -1)
+            for p in self.papers
+            if p.form and not (p.implicit or p.form.may_predate)
+        ]
         return max(begun, default=-1)
 
     def passed(self, form: Form) -> bool:

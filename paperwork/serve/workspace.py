@@ -69,6 +69,9 @@ class CaseFolder:
         return self.folder / BUILD_FOLDER
 
 
+_CASE_ID_LINE = re.compile(r"^case_id:\s*(\S+)\s*(?:#.*)?$", re.M)
+
+
 class Workspace:
     """The folder the server serves; every path it hands out is inside it."""
 
@@ -117,9 +120,14 @@ class Workspace:
         if known is not None and known[0] == stamp:
             return known[1]
         found = case.name
-        with contextlib.suppress(PaperworkError, OSError, UnicodeDecodeError):
-            data = parse_yaml(path.read_text(encoding="utf-8-sig"), str(path)).data
-            value = data.get("case_id") if isinstance(data, dict) else None
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            text = path.read_text(encoding="utf-8-sig")
+            try:
+                data = parse_yaml(text, str(path)).data
+                value = data.get("case_id") if isinstance(data, dict) else None
+            except PaperworkError:  # broken by hand: its case_id line still names it, to be repaired
+                line = _CASE_ID_LINE.search(text)
+                value = line.group(1).strip("\"'") if line else None
             if isinstance(value, str) and _NAME.fullmatch(value) and value not in {".", ".."}:
                 found = value
         self._ids[path] = (stamp, found)
