@@ -34,10 +34,10 @@ def main() -> None:
             browser = p.chromium.launch(
                 executable_path=shutil.which("chromium") or "chromium", args=CHROMIUM_FLAGS
             )
-            page = browser.new_page(viewport={"width": 1360, "height": 860})
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
             page.goto(srv.url + "/")
             page.screenshot(path=str(OUT / "list.png"))
-            page.goto(srv.url + "/cases/GY-2026-088")
+            page.goto(srv.url + "/cases/GY-2026-088")  # a case in progress: its sections, 待办 and due dates
             page.screenshot(path=str(OUT / "case.png"))
             page.goto(srv.url + "/cases/GY-2023-017")
             page.locator("#build").scroll_into_view_if_needed()
@@ -45,19 +45,16 @@ def main() -> None:
                 "[...document.querySelectorAll('.previews img')].every(i => i.complete && i.naturalWidth)"
             )
             page.locator("#build").screenshot(path=str(OUT / "built.png"))
-            make_notices(Path(tmp) / "notices")  # a scan read on the case page: the proposed row
-            page.locator("#add-scan input").set_input_files(str(Path(tmp) / "notices" / "review-notice.pdf"))
-            page.locator("#papers tr.proposed").wait_for(timeout=300_000)
-            page.set_viewport_size({"width": 1360, "height": 3200})
-            page.evaluate("window.scrollTo(0, 0)")
-            box = page.locator("#papers tr.proposal-note").bounding_box()
-            assert box is not None
-            top = max(0, box["y"] + box["height"] - 420)
-            page.screenshot(
-                path=str(OUT / "proposal.png"),
-                clip={"x": 20, "y": top, "width": 800, "height": 430},
-                full_page=True,
-            )
+            make_notices(
+                Path(tmp) / "notices"
+            )  # a scan read on the case page: the proposed row, the scan beside
+            page.locator("#scan-file").set_input_files(str(Path(tmp) / "notices" / "midcheck-result.pdf"))
+            proposed = page.locator("#papers .row.proposed")
+            proposed.wait_for(timeout=300_000)
+            page.locator("#scan-viewer iframe").wait_for()
+            page.wait_for_timeout(1500)  # the browser's PDF viewer draws the page
+            proposed.scroll_into_view_if_needed()
+            page.screenshot(path=str(OUT / "proposal.png"))
             browser.close()
 
 

@@ -198,3 +198,36 @@ def test_the_case_page_has_a_box_for_every_field(api: TestClient) -> None:
     assert re.search(r'data-path="customer.important"[^>]*>\s*<option value=""[^>]*>未填', page)
     assert "第一路电源申请容量（kVA）" in page and 'data-action="ocr"' in page
     assert "/forms/live_work_request.docx" in page  # 委托带电施工申请 is downloadable, though in no binder
+
+
+def test_a_build_answer_carries_the_forms_blank_fields(api: TestClient, ws: Path) -> None:
+    path = ws / "demo" / "case.yaml"
+    text = path.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.strip().startswith("legal_rep:"))
+    path.write_text(text.replace(line, line.split(":")[0] + ': ""', 1), encoding="utf-8")
+    built = api.post("/api/cases/GY-2023-017/build")  # final: the warnings do not stop it
+    assert built.status_code == 200, built.text
+    answer = built.json()
+    assert answer["ok"] is True
+    blank = [f for f in answer["findings"] if f["code"] == "FORM_FIELD_BLANK"]
+    assert blank and all(f["severity"] == "warning" for f in blank)
+    register = next(f for f in blank if f["message"].startswith("高压客户用电登记表"))
+    assert "法人代表" in register["message"]
+
+
+def test_a_pdf_papers_thumbnail_is_its_first_page_small(api: TestClient) -> None:
+    import os
+    import shutil
+
+    from PIL import Image
+
+    if shutil.which("pdftoppm") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but poppler's pdftoppm is missing")
+        pytest.skip("poppler's pdftoppm is missing")
+    thumb = api.get("/api/cases/GY-2023-017/documents/0/thumb.png")
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/png"
+    with Image.open(io.BytesIO(thumb.content)) as image:
+        assert max(image.size) == 160 and image.size[1] > image.size[0]  # an A4 page, upright
+    image_paper = api.get("/api/cases/GY-2023-017/documents/1/thumb.png")  # a photo is its own thumbnail
+    assert image_paper.status_code == 404 and image_paper.json()["findings"][0]["code"] == "OUTPUT_MISSING"

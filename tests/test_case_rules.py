@@ -102,6 +102,30 @@ def test_once_a_later_step_has_begun_a_missing_paper_is_an_error() -> None:
     assert report.errors == ()
 
 
+def test_a_review_round_whose_result_has_not_come_back_is_to_do() -> None:
+    data = yaml.safe_load(NEW_CASE)
+    reply = {"title": "供电方案答复单", "date": "2026-09-10", "application_date": "2026-09-02"}
+    register = {"title": "受电工程图纸审核登记表", "round": 1, "date": "2026-09-20"}
+    data["documents"] = [reply, register]
+
+    def review(docs: list[dict[str, object]]) -> dict[str, str]:
+        data["documents"] = docs
+        report = validate(loads_case(yaml.safe_dump(data, allow_unicode=True)), today=TODAY)
+        rounds = [f for f in report.findings if f.code.startswith("REVIEW_ROUND")]
+        errors = sum(f.severity == "error" for f in rounds)
+        return {f"{f.code}:{f.message}": f.severity for f in rounds} | {"errors": str(errors)}
+
+    assert review([reply, register]) == {"errors": "0"}  # round 1 sent: PAPER_MISSING (to do) says the rest
+    result = {"title": "受电工程图纸审核结果通知单", "round": 1, "date": "2026-10-09"}
+    second = {"title": "受电工程图纸审核登记表", "round": 2, "date": "2026-10-20"}
+    waiting = review([reply, register, result, second])  # round 2 sent, not back yet
+    assert waiting["errors"] == "0" and "todo" in waiting.values()
+    # once a later step has begun, the missing result of round 2 is wrong, not to do
+    midcheck = {"title": "受电工程中间检查登记表", "date": "2026-11-20"}
+    late = review([reply, register, result, second, midcheck])
+    assert "error" in late.values() and "todo" not in late.values()
+
+
 def test_a_bureau_can_make_a_paper_to_bring_required(tmp_path: Path) -> None:
     data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
     data["documents"] = [d for d in data["documents"] if d["title"] != "审图通知单"]

@@ -322,37 +322,48 @@ def test_uploaded_scan_is_proposed_then_confirmed_on_the_page(corpus: Corpus, tm
             browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(srv.url + "/cases/GY-2023-017")
-            rows = page.locator("#papers tbody tr[data-index]").count()
-            page.locator("#add-scan input").set_input_files(
-                str(corpus.root / "notices" / "review-notice.pdf")
-            )
-            proposed = page.locator("#papers tr.proposed")
+            rows = page.locator("#papers .row").count()
+            # a scan the case already holds (same title and date as row 12) is said so, not added twice
+            page.locator("#scan-file").set_input_files(str(corpus.root / "notices" / "review-notice.pdf"))
+            page.locator('#scan-state[data-duplicate-of="11"]').wait_for(timeout=120_000)
+            assert "第 12 行" in (page.locator("#scan-state").text_content() or "")
+            assert page.locator("#papers .row").count() == rows
+            page.locator("#scan-file").set_input_files(str(corpus.root / "notices" / "midcheck-result.pdf"))
+            proposed = page.locator("#papers .row.proposed")
             proposed.wait_for(timeout=120_000)
-            assert proposed.locator("input[data-field=title]").input_value() == "审图通知单"
-            assert proposed.locator("input[data-field=date]").input_value() == "2023-05-19"
-            assert (
-                proposed.locator("input[data-field=number]").input_value() == ""
-            )  # the quoted 文号 is not its own
-            assert "待确认" not in (ws / "demo" / "case.yaml").read_text(encoding="utf-8")
-            text_before = (ws / "demo" / "case.yaml").read_text(encoding="utf-8")
-            assert "review-notice.pdf" not in text_before  # not saved until she confirms
-            saves = page.locator("#save-state").get_attribute("data-saves") or "0"
-            proposed.locator("input[data-field=date]").fill("2023-05-18")  # she corrects a field
-            proposed.locator("input[data-field=date]").dispatch_event("change")
-            page.wait_for_function(
-                f"Number(document.getElementById('save-state').dataset.saves || 0) > {saves}"
-            )
-            assert "review-notice.pdf" not in (ws / "demo" / "case.yaml").read_text(encoding="utf-8")
-            page.get_by_role("button", name="确认").click()
-            page.locator("#papers tr.proposed").wait_for(state="detached")
-            assert page.locator("#papers tbody tr[data-index]").count() == rows + 1
-            # the confirmed row is saved (after the save the date box's blur makes, which leaves it out)
-            entry = "{title: 审图通知单, date: 2023-05-18, file: scans/review-notice.pdf}"
+            at = f"documents.{rows}"
+            assert page.locator(f'[data-path="{at}.title"]').input_value() == "受电工程中间检查结果通知单"
+            assert page.locator(f'[data-path="{at}.date"]').input_value() == "2023-06-20"
+            assert page.locator(f'[data-path="{at}.number"]').input_value() == "顺供中检〔2023〕9号"
+            page.locator("#scan-viewer iframe").wait_for()  # the scan beside the proposal
+            assert "midcheck-result.pdf" not in (ws / "demo" / "case.yaml").read_text(encoding="utf-8")
+            date = page.locator(f'[data-path="{at}.date"]')
+            date.fill("2023年6月21号")  # she corrects a field: still not saved until she confirms
+            date.dispatch_event("change")
+            assert "midcheck-result.pdf" not in (ws / "demo" / "case.yaml").read_text(encoding="utf-8")
+            proposed.get_by_role("button", name="确认").click()
+            page.locator("#papers .row.proposed").wait_for(state="detached")
+            assert page.locator("#papers .row").count() == rows + 1
+            # the confirmed row is saved
             deadline = time.monotonic() + 30
-            while entry not in (ws / "demo" / "case.yaml").read_text(encoding="utf-8"):
+            while not _saved_row(ws / "demo" / "case.yaml", "scans/midcheck-result.pdf"):
                 assert time.monotonic() < deadline, "the confirmed paper was not saved"
                 time.sleep(0.2)
+            saved = _saved_row(ws / "demo" / "case.yaml", "scans/midcheck-result.pdf")
+            assert saved is not None
+            assert (saved["title"], str(saved["date"]), saved["number"]) == (
+                "受电工程中间检查结果通知单",
+                "2023-06-21",  # typed as 2023年6月21号, saved as YYYY-MM-DD
+                "顺供中检〔2023〕9号",
+            )
             browser.close()
+
+
+def _saved_row(case_file: Path, file: str) -> dict[str, object] | None:
+    import yaml
+
+    docs = yaml.safe_load(case_file.read_text(encoding="utf-8"))["documents"]
+    return next((d for d in docs if d.get("file") == file), None)
 
 
 def test_two_signature_blocks_side_by_side_each_date_under_its_label() -> None:

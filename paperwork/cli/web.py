@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
-from paperwork.cli.common import cli, style
+from paperwork.cli.common import cli, day_of, style
 
 
 @cli.command("serve")
@@ -27,14 +28,26 @@ from paperwork.cli.common import cli, style
     help="上传文件的大小上限（MB）。",
 )
 @click.option("--no-cache", is_flag=True, help="不用转换缓存：每次装订都重新填写、转换全部表单。")
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="按这一天检查和计算时限（默认每次请求时的今天；演示和测试用）。",
+)
 def serve_cmd(
-    workspace: str, host: str, port: int, token: str | None, max_upload: int, no_cache: bool
+    workspace: str,
+    host: str,
+    port: int,
+    token: str | None,
+    max_upload: int,
+    no_cache: bool,
+    today: Any,
 ) -> None:
     """网页服务：客服用浏览器管理案卷（工作区 = 一个文件夹，每个案卷一个子文件夹），脚本用 HTTP API。"""
     from paperwork.binder.libreoffice import user_cache_dir
     from paperwork.cli.environment import cache_folder, office_settings
     from paperwork.errors import PaperworkError
     from paperwork.serve.app import make_server, serve, start_office
+    from paperwork.serve.overview import ServerSettings
     from paperwork.serve.security import is_loopback
 
     token = (token or "").strip() or None
@@ -51,6 +64,7 @@ def serve_cmd(
         ocr_cache=None if no_cache else user_cache_dir() / "ocr",
         office=office_settings(),
         max_upload=max_upload * 1024 * 1024,
+        settings=ServerSettings(today=day_of(today) if today else None),
     )
     office = getattr(server.converter, "mode", "cold")
     click.echo(f"工作区：{os.path.abspath(workspace)}（{len(server.workspace.cases())} 个案卷）")

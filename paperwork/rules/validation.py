@@ -94,14 +94,14 @@ def check_fields(r: Resolved, emit: Emit, at: Checking) -> Iterator[Finding]:
             yield emit(
                 "error",
                 "FIELD_NOT_ALLOWED",
-                f"{p.title}不分图纸审核轮次，round 只用于图纸审核的资料；请删去",
+                f"{p.title}不分图纸审核轮次，“图纸审核第几轮”只用于图纸审核的资料；请清空",
                 f"{p.path}.round",
             )
         if doc.date is None and not p.form.derived:
             yield emit(
                 "error",
                 "DATE_MISSING",
-                f"{p.title}缺少日期（{p.form.date_meaning}）；请填写 date",
+                f"{p.title}缺少日期（{p.form.date_meaning}）；请填写资料日期",
                 f"{p.path}.date",
             )
 
@@ -123,7 +123,7 @@ def _dated_fields(r: Resolved) -> Iterator[tuple[str, str, date]]:
         for name in ("start", "end", "note_date"):
             value = getattr(info, name)
             if value:
-                yield f"archive.{key}.{name}", f"案卷日期 archive.{key}.{name}", value
+                yield f"archive.{key}.{name}", label_of(f"archive.{key}.{name}"), value
 
 
 def check_future(r: Resolved, emit: Emit, at: Checking) -> Iterator[Finding]:
@@ -185,7 +185,7 @@ def check_derived(r: Resolved, emit: Emit, at: Checking) -> Iterator[Finding]:
                 "error",
                 "DERIVED_DATE_MISMATCH",
                 f"{p.title}的日期应等于{basis} {computed.isoformat()}（{p.form.derived}），"
-                f"案卷中写的是 {stated.isoformat()}；请删去 date 让它自动推算，或改正",
+                f"案卷中写的是 {stated.isoformat()}；请清空资料日期让它自动推算，或改正",
                 f"{p.path}.date",
                 p.form.derived,
             )
@@ -256,7 +256,7 @@ def check_files(r: Resolved, emit: Emit, at: Checking) -> Iterator[Finding]:
                 "error",
                 "FILE_MISSING",
                 f"{p.document.title}的文件 {name} 不存在（相对于 {r.case.folder}）；"
-                "请核对文件名，或删去 file",
+                "请核对文件名，或清空“扫描件或文档”",
                 f"{p.path}.file",
             )
 
@@ -299,7 +299,7 @@ def check_archive_numbers(r: Resolved, emit: Emit, at: Checking) -> Iterator[Fin
             yield emit(
                 "warning",
                 "ARCHIVE_NUMBER_BLANK",
-                f"{cat.spec.title}的{what}是空的，封面和目录上会空着；请在 {path} 填上档案室给的编号",
+                f"{cat.spec.title}的{what}是空的，封面和目录上会空着；请在“{label_of(path)}”填上档案室给的编号",
                 path,
             )
 

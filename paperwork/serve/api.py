@@ -229,7 +229,8 @@ async def propose(request: Request, case_id: str) -> dict[str, object]:
 
 @router.post("/cases/{case_id}/build", summary="装订（?draft=true 为草稿）")
 def build(request: Request, case_id: str, draft: Annotated[bool, Query()] = False) -> JSONResponse:
-    """``{ok, pages, seconds, files}``; 422 with the findings when the case has errors (not a draft)."""
+    """``{ok, pages, seconds, files, findings}``; 422 with the findings when the case has errors
+    (not a draft)."""
     answer = server_of(request).builder.build(case_folder(request, case_id), draft=draft)
     if answer.ok:
         return JSONResponse(answer.to_dict())
@@ -308,10 +309,8 @@ def _inline(request: Request, case_id: str, path: Path, field: str) -> FileRespo
     )
 
 
-@router.get("/cases/{case_id}/documents/{n}/file", summary="打开资料的扫描件或文件（n 为 documents[n]）")
-def document_file(request: Request, case_id: str, n: int) -> FileResponse:
-    """The file of paper ``documents[n]``, inline: a PDF in the browser's viewer, an image as itself."""
-    case = case_folder(request, case_id)
+def _paper_file(request: Request, case: CaseFolder, n: int) -> Path:
+    """The file named by ``documents[n]`` of the case, checked to be inside the workspace and present."""
     try:
         data, _ = read_case(case.case_file)
     except (PaperworkError, OSError):
@@ -321,7 +320,37 @@ def document_file(request: Request, case_id: str, n: int) -> FileResponse:
     name = paper.get("file") if isinstance(paper, dict) else None
     if not isinstance(name, str) or not name.strip():
         raise refused(404, "FILE_MISSING", f"资料第 {n + 1} 行没有文件", "n")
-    return _inline(request, case_id, case.folder / name.replace("\\", "/"), "n")
+    path = case.folder / name.replace("\\", "/")
+    try:
+        real = server_of(request).workspace.inside(path)
+    except OutsideWorkspace as exc:
+        raise refused(403, "REQUEST_INVALID", str(exc), "n") from None
+    if not real.is_file():
+        raise refused(404, "FILE_MISSING", f"文件 {path.name} 不存在", "n")
+    return real
+
+
+@router.get("/cases/{case_id}/documents/{n}/file", summary="打开资料的扫描件或文件（n 为 documents[n]）")
+def document_file(request: Request, case_id: str, n: int) -> FileResponse:
+    """The file of paper ``documents[n]``, inline: a PDF in the browser's viewer, an image as itself."""
+    case = case_folder(request, case_id)
+    return _inline(request, case_id, _paper_file(request, case, n), "n")
+
+
+@router.get(
+    "/cases/{case_id}/documents/{n}/thumb.png", summary="资料第一页的缩略图（PDF）", include_in_schema=False
+)
+def document_thumb(request: Request, case_id: str, n: int) -> FileResponse:
+    """The first page of a PDF paper as a small PNG, kept in the case's output folder (``.thumbs``)."""
+    case = case_folder(request, case_id)
+    real = _paper_file(request, case, n)
+    kind = sniff_file(real)
+    png = None
+    if kind is not None and kind.kind == "pdf":
+        png = preview(real, 1, width=160, folder=case.out / ".thumbs", stem=f"{n}-{real.stem}")
+    if png is None:
+        raise refused(404, "OUTPUT_MISSING", f"资料第 {n + 1} 行的文件没有缩略图", "n")
+    return FileResponse(png, media_type="image/png")
 
 
 @router.get("/cases/{case_id}/previews/{name}/{page}.png", summary="页面预览", include_in_schema=False)

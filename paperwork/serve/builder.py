@@ -48,7 +48,8 @@ class Progress:
 
 @dataclass(frozen=True)
 class BuildAnswer:
-    """``{ok, pages, seconds, files}``, or the findings that stopped the build (then ``ok`` is false)."""
+    """``{ok, pages, seconds, files, findings}`` (a built case's warnings, such as FORM_FIELD_BLANK), or the
+    findings that stopped the build (then ``ok`` is false)."""
 
     ok: bool
     pages: int
@@ -63,7 +64,13 @@ class BuildAnswer:
             if self.message:
                 out["message"] = self.message
             return out
-        return {"ok": True, "pages": self.pages, "seconds": round(self.seconds, 2), "files": list(self.files)}
+        return {
+            "ok": True,
+            "pages": self.pages,
+            "seconds": round(self.seconds, 2),
+            "files": list(self.files),
+            "findings": [f.to_dict() for f in self.findings],
+        }
 
 
 class Builder:
@@ -110,20 +117,24 @@ class Builder:
         else:
             pages = outcome.pages
         shutil.rmtree(case.out / ".previews", ignore_errors=True)  # the pages may have changed
-        return BuildAnswer(True, pages, outcome.seconds, tuple(files))
+        return BuildAnswer(True, pages, outcome.seconds, tuple(files), outcome.findings)
 
 
-def preview(pdf: Path, page: int, width: int = 420) -> Path | None:
-    """A PNG of one page of ``pdf`` (1-based), made once; None without poppler or past the end."""
+def preview(
+    pdf: Path, page: int, width: int = 420, *, folder: Path | None = None, stem: str | None = None
+) -> Path | None:
+    """A PNG of one page of ``pdf`` (1-based), made once into ``folder`` (``.previews`` beside the PDF);
+    None without poppler or past the end."""
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
         return None
-    folder = pdf.parent / ".previews"
-    folder.mkdir(exist_ok=True)
-    target = folder / f"{pdf.stem}-{page}.png"
+    folder = folder or pdf.parent / ".previews"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = stem or pdf.stem
+    target = folder / f"{stem}-{page}.png"
     if target.is_file() and target.stat().st_mtime >= pdf.stat().st_mtime:
         return target
-    base = folder / f"{pdf.stem}-{page}-tmp"
+    base = folder / f"{stem}-{page}-tmp"
     cmd = [pdftoppm, "-png", "-singlefile", "-f", str(page), "-l", str(page), "-scale-to", str(width)]
     done = subprocess.run([*cmd, str(pdf), str(base)], capture_output=True, timeout=60)
     made = base.with_suffix(".png")

@@ -129,8 +129,8 @@ function renderList(name) {
       if (name === "documents" && col.name === "round" && !isOneOf(item.title, state.rounds)) continue;
       const field = fieldFor(`${name}.${i}.${col.name}`, col);
       if (name === "documents" && col.name === "title") field.querySelector("input").setAttribute("list", "titles");
-      if (name === "documents" && col.name === "file") field.append(fileTools(item, i));
       row.append(field);
+      if (name === "documents" && col.name === "file") row.append(fileTools(item, i));
     }
     const actions = el("span", {class: "actions"});
     if (item._proposal) {
@@ -148,6 +148,7 @@ function renderList(name) {
       item.file ? el("a", {href: "#", class: "open-scan", onclick: e => { e.preventDefault(); openScanBeside(item.file); }}, "看扫描件") : ""));
     holder.append(row);
   });
+  if (name === "equipment") equipmentRule();
   markFindings();
 }
 
@@ -155,24 +156,37 @@ function fileUrl(i) { return `${api}/documents/${i}/file`; }
 
 function fileTools(item, i) {
   const tools = el("span", {class: "file-tools"});
-  const upload = el("input", {type: "file", accept: ".pdf,.jpg,.jpeg,.png,.tif,.tiff,.docx,.doc", class: "visually-hidden", tabindex: "-1", "aria-hidden": "true"});
+  // a real button (Enter and Space both open the chooser) in front of a hidden file box
+  const upload = el("input", {type: "file", accept: ".pdf,.jpg,.jpeg,.png,.tif,.tiff,.docx,.doc", hidden: "", tabindex: "-1"});
   upload.addEventListener("change", () => uploadFor(item, upload));
-  tools.append(keyboardLabel(el("label", {class: "upload", tabindex: "0", role: "button", "data-action": "upload",
-    "aria-label": `为第 ${i + 1} 行上传扫描件`}, "上传…", upload)));
+  const button = el("button", {type: "button", class: "upload link", "data-action": "upload", "aria-label": `为第 ${i + 1} 行上传扫描件`}, "上传…");
+  button.addEventListener("click", () => upload.click());
+  tools.append(button, upload);
   if (item.file && !item._proposal) {
+    // a thumbnail: the image itself, a PDF's first page, else (no picture to show) the word 打开
     const image = /\.(png|jpe?g|gif|bmp|webp)$/i.test(item.file);
+    const pdf = /\.pdf$/i.test(item.file);
     const link = el("a", {href: fileUrl(i), target: "_blank", rel: "noopener", class: "open-file", "aria-label": `打开第 ${i + 1} 行的文件`},
-      image ? el("img", {class: "thumb", src: fileUrl(i), alt: `第 ${i + 1} 行的扫描件`, loading: "lazy"}) : "📄 打开");
+      image || pdf ? el("img", {class: "thumb", src: image ? fileUrl(i) : `${api}/documents/${i}/thumb.png`, alt: `第 ${i + 1} 行的扫描件`, loading: "lazy",
+        onerror: e => e.target.replaceWith("📄 打开")}) : "📄 打开");
     tools.append(link);
   }
   return tools;
 }
 
-function keyboardLabel(label) {
-  label.addEventListener("keydown", e => {
-    if (e.key === "Enter" || e.key === " ") { e.preventDefault(); label.querySelector("input[type=file]").click(); }
-  });
-  return label;
+function equipmentRule() {
+  // which paper the 100-kW rule asks for, and why, from what is on the page now
+  const hint = document.getElementById("equipment-rule");
+  if (!hint || !state.case) return;
+  const stated = state.case.large_equipment;
+  const big = listOf("equipment").filter(e => Number(e.power_kw) > 100);
+  const large = stated === true || stated === false ? stated : big.length > 0;
+  const why = stated === true || stated === false ? "依据：上面“是否有超过 100 kW 的设备”填的是“" + (stated ? "是" : "否") + "”。"
+    : big.length ? "依据：设备表中 " + big.map(e => `${e.name || "（未填名称）"} ${e.power_kw} kW`).join("、") + " 超过 100 kW。"
+    : "依据：设备表中没有超过 100 kW 的设备" + (listOf("equipment").length ? "" : "（还没有填设备；有大设备请先填上）") + "。";
+  hint.innerHTML = (large ? "有超过 100 kW 的设备：“送做保护定值”要带<b>启动设备清单</b>（客户盖章）。"
+    : "没有超过 100 kW 的设备：“送做保护定值”要带客户开具的<b>证明</b>。") + escapeHtml(why);
+  hint.dataset.paper = large ? "启动设备清单" : "证明";
 }
 
 // ---- saving ---------------------------------------------------------------------------------
@@ -241,16 +255,18 @@ async function refreshPanels() {
 // ---- findings next to their boxes ----------------------------------------------------------
 
 function inputAt(path) {
-  return document.querySelector(`[data-path="${CSS.escape(path)}"]`) ||
-    document.querySelector(`[data-path^="${CSS.escape(path + ".")}"]`);
+  const boxes = "input[data-path], select[data-path]";
+  const exact = [...document.querySelectorAll(boxes)].find(e => e.dataset.path === path);
+  return exact || [...document.querySelectorAll(boxes)].find(e => e.dataset.path.startsWith(path + "."));
 }
 
 function markFindings() {
   document.querySelectorAll(".field-note").forEach(n => n.remove());
   document.querySelectorAll("[data-path].bad").forEach(i => i.classList.remove("bad", "warn"));
-  document.querySelectorAll("#panels li.finding[data-path]").forEach(li => {
-    if (!li.dataset.path || li.dataset.path === "documents") return;
-    const paths = li.dataset.fields ? li.dataset.fields.split(" ") : [li.dataset.path];
+  document.querySelectorAll("#panels li.finding[data-finding-path]").forEach(li => {
+    const at = li.dataset.findingPath;
+    if (!at || at === "documents") return;
+    const paths = li.dataset.fields ? li.dataset.fields.split(" ") : [at];
     const message = li.dataset.note || (li.querySelector(".message") || li).textContent.trim();
     for (const path of paths) {
       const input = inputAt(path);
@@ -292,8 +308,10 @@ function openScanBeside(file) {
   const rows = listOf("documents");
   let viewer = document.getElementById("scan-viewer");
   if (!viewer) {
-    viewer = el("section", {class: "card", id: "scan-viewer"}, el("h2", {}, "扫描件"), el("iframe", {title: "扫描件"}));
-    document.getElementById("panels").prepend(viewer);
+    const close = el("button", {type: "button", class: "light", "aria-label": "关闭扫描件"}, "关闭");
+    close.addEventListener("click", () => viewer.remove());
+    viewer = el("section", {class: "card", id: "scan-viewer"}, el("h2", {}, "扫描件 ", close), el("iframe", {title: "扫描件"}));
+    document.getElementById("scan-holder").append(viewer);  // outside #panels, which each save redraws
   }
   viewer.querySelector("iframe").src = api + "/scans/" + encodeURIComponent(String(file).split("/").pop());
   return rows;
@@ -417,6 +435,7 @@ document.addEventListener("change", e => {
   if (!input || !state.case) return;
   const path = input.dataset.path;
   setPath(state.case, path, readInput(input));
+  if (path === "large_equipment" || path.startsWith("equipment.")) equipmentRule();
   if (/^documents\.\d+\.title$/.test(path)) renderList("documents");  // 申请日期 / 轮次 follow the title
   const item = /^documents\.(\d+)\./.exec(path);
   if (item && listOf("documents")[Number(item[1])]._proposal) return;  // saved once confirmed
@@ -438,10 +457,11 @@ if (addPaper) addPaper.addEventListener("click", () => {
   const rows = document.querySelectorAll("#papers .row");
   rows[rows.length - 1].querySelector("[data-path]").focus();
 });
-const scanLabel = document.getElementById("add-scan");
-if (scanLabel) {
-  keyboardLabel(scanLabel);
-  scanLabel.querySelector("input").addEventListener("change", e => addScan(e.target));
+const scanButton = document.getElementById("add-scan");
+const scanFile = document.getElementById("scan-file");
+if (scanButton && scanFile) {
+  scanButton.addEventListener("click", () => scanFile.click());
+  scanFile.addEventListener("change", e => addScan(e.target));
 }
 document.getElementById("build-final").addEventListener("click", () => build(false));
 document.getElementById("build-draft").addEventListener("click", () => build(true));
@@ -452,5 +472,5 @@ loadSource().then(() => {
     if (line) markLine(document.getElementById("source"), line);
   }
 });
-if (state.case) { for (const name of Object.keys(state.tables)) renderList(name); renderList("documents"); }
+if (state.case) { for (const name of Object.keys(state.tables)) renderList(name); renderList("documents"); equipmentRule(); }
 markFindings();
