@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["CODES", "SEVERITY_NAMES", "Finding", "Severity", "error", "todo", "warning"]
+__all__ = ["CODES", "SEVERITY_NAMES", "Finding", "Severity", "error", "refusal", "todo", "warning"]
 
 #: ``error``: the case is wrong; ``warning``: worth a look; ``todo``: a paper of a step the case has not
 #: passed yet (to do, not wrong).
@@ -120,3 +120,13 @@ def todo(code: str, message: str, **where: object) -> Finding:
 def warning(code: str, message: str, **where: object) -> Finding:
     """A warning finding; ``where`` takes path, line, rule, source."""
     return Finding(code, "warning", message, **where)  # type: ignore[arg-type]
+
+
+def refusal(findings: tuple[Finding, ...] | list[Finding]) -> str:
+    """Why a final build was refused, counted: ``2 个错误``, ``3 份要归档的资料还没有``, or both."""
+    errors = sum(1 for f in findings if f.severity == "error")
+    waiting = sum(1 for f in findings if f.severity == "todo")
+    parts = [f"{errors} 个错误"] if errors or not waiting else []
+    if waiting:
+        parts.append(f"{waiting} 份要归档的资料还没有")
+    return "，".join(parts)

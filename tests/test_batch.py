@@ -30,12 +30,13 @@ def test_many_cases_go_to_their_own_folders_and_one_failure_does_not_stop_them(
     cases = tmp_path / "cases"
     copy_case(DEMO, cases / "a")
     copy_case(EXPANSION, cases / "b")
-    copy_case(FIXTURES / "in-progress" / "case.yaml", cases / "c")  # has errors
+    copy_case(FIXTURES / "in-progress" / "case.yaml", cases / "c")  # in progress: its binders lack papers
     out = tmp_path / "out"
     args = ["build-binder", str(cases), "-o", str(out), "--jobs", "2", "--cache", str(tmp_path / "cache")]
     result = runner.invoke(cli, args)
     assert result.exit_code == 1
     assert "GY-2026-088" in result.output and "PAPER_MISSING" in result.output
+    assert "份要归档的资料还没有" in result.output and "0 个错误" not in result.output
     for case_id in ("GY-2023-017", "CY-2024-031"):
         folder = out / case_id
         assert {p.name for p in folder.iterdir()} >= {"大本资料.pdf", "小本资料.pdf", "卷内目录.xlsx", "docx"}

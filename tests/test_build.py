@@ -162,8 +162,8 @@ def test_draft_builds_with_placeholders_and_marks(soffice: Path, tmp_path: Path)
     case_dir = tmp_path / "case"
     shutil.copytree(DEMO.parent / "scans", case_dir / "scans")
 
-    def drop_settings(data: dict[str, Any]) -> None:
-        data["documents"] = [d for d in data["documents"] if d["title"] != "保护定值单"]
+    def drop_settings(data: dict[str, Any]) -> None:  # a paper the 大本 files, and one only to bring
+        data["documents"] = [d for d in data["documents"] if d["title"] not in ("采集单", "保护定值单")]
 
     edit_case(DEMO, drop_settings, to=case_dir / "case.yaml")
     resolved = resolve(load_case(case_dir / "case.yaml"))
@@ -175,7 +175,8 @@ def test_draft_builds_with_placeholders_and_marks(soffice: Path, tmp_path: Path)
     result = build(resolved, tmp_path / "out", draft=True)
     reader = PdfReader(str(result.binders[0].path))
     texts = [flat(p.extract_text()) for p in reader.pages]
-    assert any("待补：保护定值单" in t for t in texts)
+    assert any("待补：采集单" in t for t in texts)
+    assert not any("待补：保护定值单" in t for t in texts)  # filed when there, never waited for
     assert all("草稿" in t for t in texts)
 
 

@@ -39,7 +39,7 @@ from paperwork.binder.phases import (
 )
 from paperwork.case.model import Case, load_case
 from paperwork.errors import CaseError, PaperworkError
-from paperwork.finding import Finding
+from paperwork.finding import Finding, refusal
 from paperwork.rules.resolution import Resolved, resolve_case
 from paperwork.rules.validation import Report, validate
 
@@ -96,9 +96,8 @@ class CaseOutcome:
 
 def _failed(job: CaseJob, case_id: str, exc: PaperworkError | OSError, started: float) -> CaseOutcome:
     findings: tuple[Finding, ...] = getattr(exc, "findings", ())
-    errors = sum(1 for f in findings if f.severity == "error")
     if isinstance(exc, CaseError):
-        message = f"{errors} 个错误"
+        message = refusal(findings)
     elif isinstance(exc, OSError):  # a full disk, a read-only folder, a file another program holds
         what = f"{exc.filename or ''} {exc.strerror or exc}".strip()
         message = f"{what}；请检查磁盘空间、文件夹权限，或关闭占用文件的程序"

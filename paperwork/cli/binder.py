@@ -111,7 +111,8 @@ def build_binder_cmd(
         outcomes = build_many(cases, Path(out_dir), jobs=jobs, options=options, single=single, on_event=tick)
     failed = [o for o in outcomes if not o.ok]
     for outcome in outcomes:
-        shown = [f for f in outcome.findings if single or f.severity == "error"]
+        # a refused case shows what refused it (its errors and the papers a binder still waits for)
+        shown = [f for f in outcome.findings if single or not outcome.ok or f.severity == "error"]
         _print_findings(shown, err=not outcome.ok)
     if single:
         (outcome,) = outcomes

@@ -19,7 +19,7 @@ import click
 
 from paperwork._version import __version__
 from paperwork.errors import CaseError, ConfigError, PaperworkError
-from paperwork.finding import SEVERITY_NAMES, Finding
+from paperwork.finding import SEVERITY_NAMES, Finding, refusal
 from paperwork.rules.bureau import Bureau, load_bureau
 from paperwork.rules.resolution import Resolved, resolve_file
 
@@ -115,8 +115,7 @@ def _guard(func: F) -> F:
                 click.echo(_json({"ok": False, "findings": [f.to_dict() for f in exc.findings]}))
             else:
                 _print_findings(exc.findings, err=True)
-                errors = sum(1 for f in exc.findings if f.severity == "error")
-                click.echo(f"✗ {exc.source}：{errors} 个错误，请按上面的提示改正。", err=True)
+                click.echo(f"✗ {exc.source}：{refusal(exc.findings)}，请按上面的提示改正。", err=True)
             sys.exit(EXIT_CASE)
         except ConfigError as exc:
             click.echo(f"错误：{exc}", err=True)
