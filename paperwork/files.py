@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
@@ -26,16 +27,20 @@ from typing import Literal
 
 __all__ = [
     "HEAD",
+    "NAME_BYTES",
     "UNSAFE_CHARACTERS",
     "FileKind",
     "Sniffed",
     "atomic_path",
+    "claim_name",
     "free_name",
+    "is_device_name",
     "is_word",
     "safe_name",
     "sha256_of",
     "sniff",
     "sniff_file",
+    "within_bytes",
     "write_atomic",
 ]
 
@@ -108,11 +113,32 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+#: Names Windows keeps for devices, with any extension (``NUL.pdf`` is the device NUL there).
+_DEVICE = re.compile(r"(?i)^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$")
+
+#: The bytes a name may take (UTF-8): file systems allow 255, and a suffix or ``-2`` may follow.
+NAME_BYTES = 200
+
+
+def is_device_name(name: str) -> bool:
+    """Whether Windows would take ``name`` for a device (CON, NUL.pdf, com1 …)."""
+    return bool(_DEVICE.match(name.strip().rstrip(". ")))
+
+
+def within_bytes(text: str, limit: int = NAME_BYTES) -> str:
+    """``text`` cut to at most ``limit`` bytes of UTF-8, never inside a character."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
+
+
 def safe_name(text: str, fallback: str = "file", limit: int = 120) -> str:
     """``text`` as a file name on any system: unsafe and control characters become ``_``,
-    no leading dot or space, no trailing dot or space; ``fallback`` when nothing is left."""
+    no leading dot or space, no trailing dot or space, at most ``limit`` characters and
+    :data:`NAME_BYTES` bytes, never a Windows device name; ``fallback`` when nothing is left."""
     name = "".join("_" if c in UNSAFE_CHARACTERS or ord(c) < 32 or ord(c) == 127 else c for c in text)
-    return name[:limit].strip(". ") or fallback
+    name = within_bytes(name[:limit]).strip(". ")
+    if is_device_name(name):
+        name = f"_{name}"
+    return name or fallback
 
 
 def free_name(
@@ -127,6 +153,36 @@ def free_name(
             return target
         if same is not None and target.is_file() and not target.is_symlink() and same(target):
             return target
+    return None
+
+
+def claim_name(
+    tmp: Path, folder: Path, stem: str, suffix: str, same: Callable[[Path], bool] | None = None
+) -> Path | None:
+    """Move the finished file ``tmp`` to the first free name :func:`free_name` would give — claimed
+    atomically (a hard link fails when another writer took the name first: the next is tried), so
+    two writers at once never get, or overwrite, the same name. A name ``same`` says holds this very
+    file is reused (``tmp`` is removed). None when every name is taken."""
+    for n in range(1, 1000):
+        target = folder / (f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}")
+        if target.exists() or target.is_symlink():
+            if same is not None and target.is_file() and not target.is_symlink() and same(target):
+                tmp.unlink()
+                return target
+            continue
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            continue  # taken between the look and the claim
+        except OSError:  # a file system without hard links: an exclusive create, then the move
+            try:
+                os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            except FileExistsError:
+                continue
+            os.replace(tmp, target)
+            return target
+        tmp.unlink()
+        return target
     return None
 
 

@@ -51,6 +51,11 @@ CODES: dict[str, str] = {
     "UPLOAD_TOO_LARGE": "上传的文件或发来的内容超过大小上限",
     "CASE_NOT_FOUND": "工作区里没有这个案卷",
     "OUTPUT_MISSING": "要下载的装订结果或预览还没有（先装订）",
+    "PATH_OUTSIDE_WORKSPACE": "案卷指向工作区之外的文件（绝对路径、../ 或链接），服务器不用它",
+    "HOST_NOT_ALLOWED": "请求的主机名不是这台服务器允许的（防 DNS 重绑定）",
+    "ROUTE_NOT_FOUND": "没有这个网址（接口）",
+    "METHOD_NOT_ALLOWED": "这个网址不接受这种请求方法",
+    "LOGIN_THROTTLED": "口令连续输错太多次，请一分钟后再试",
     "OPERATION_FAILED": "操作没有完成：LibreOffice、磁盘或数据文件的问题，原因见说明",
     "INTERNAL_ERROR": "服务器内部错误（程序的问题），请把操作步骤和服务器日志发给维护者",
 }

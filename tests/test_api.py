@@ -34,7 +34,7 @@ def ws(tmp_path: Path) -> Path:
 @pytest.fixture()
 def api(ws: Path) -> Iterator[TestClient]:
     server = make_server(ws, converter=blank_pdfs, settings=ServerSettings(today=TODAY), max_upload=1 << 20)
-    with TestClient(create_app(server), raise_server_exceptions=False) as client:
+    with TestClient(create_app(server), base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
         yield client
 
 
@@ -235,7 +235,7 @@ def test_a_bug_is_500_internal_error_without_a_trace(ws: Path, monkeypatch: pyte
 
     monkeypatch.setattr(api_module, "case_rows", broken)
     server = make_server(ws, converter=blank_pdfs, settings=ServerSettings(today=TODAY))
-    with TestClient(create_app(server), raise_server_exceptions=False) as client:
+    with TestClient(create_app(server), base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
         answer = client.get("/api/cases")
     assert answer.status_code == 500 and _codes(answer.json()) == ["INTERNAL_ERROR"]
     assert "Traceback" not in answer.text and "ZeroDivisionError" in answer.text
@@ -248,7 +248,7 @@ def test_a_failed_operation_is_500_operation_failed(ws: Path) -> None:
         raise ConversionError("找不到 LibreOffice（soffice）")
 
     server = make_server(ws, converter=no_office, settings=ServerSettings(today=TODAY))
-    with TestClient(create_app(server), raise_server_exceptions=False) as client:
+    with TestClient(create_app(server), base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
         built = client.post("/api/cases/GY-2023-017/build")
         assert built.status_code == 500 and built.json()["ok"] is False
         assert "LibreOffice" in built.json()["message"]

@@ -32,7 +32,7 @@ def ws(tmp_path: Path) -> Path:
 @pytest.fixture()
 def api(ws: Path) -> Iterator[TestClient]:
     server = make_server(ws, converter=blank_pdfs, settings=ServerSettings(today=TODAY), max_upload=1 << 20)
-    with TestClient(create_app(server), raise_server_exceptions=False) as client:
+    with TestClient(create_app(server), base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
         yield client
 
 

@@ -297,13 +297,23 @@ SERVER_CODES = {
     "OPERATION_FAILED",
     "INTERNAL_ERROR",
 }
+#: Codes the server gives to abuse: asserted by tests/test_serve_abuse.py.
+ABUSE_CODES = {
+    "PATH_OUTSIDE_WORKSPACE",
+    "HOST_NOT_ALLOWED",
+    "ROUTE_NOT_FOUND",
+    "METHOD_NOT_ALLOWED",
+    "LOGIN_THROTTLED",
+}
 
 
 def test_every_finding_code_is_exercised() -> None:
     from_fixtures = {c for path in BROKEN.glob("*.yaml") for c, _ in findings_of(path)}
-    assert from_fixtures | set(RECIPES) | SERVER_CODES == set(CODES)
+    assert from_fixtures | set(RECIPES) | SERVER_CODES | ABUSE_CODES == set(CODES)
     server_tests = (Path(__file__).parent / "test_api.py").read_text(encoding="utf-8")
     assert all(f'"{code}"' in server_tests for code in SERVER_CODES)
+    abuse_tests = (Path(__file__).parent / "test_serve_abuse.py").read_text(encoding="utf-8")
+    assert all(f'"{code}"' in abuse_tests for code in ABUSE_CODES)
 
 
 shift = st.integers(min_value=-400, max_value=400)

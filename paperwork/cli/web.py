@@ -29,6 +29,14 @@ from paperwork.cli.common import cli, day_of, style
 )
 @click.option("--no-cache", is_flag=True, help="不用转换缓存：每次装订都重新填写、转换全部表单。")
 @click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="浏览器用来访问的主机名（可多次给出；IP 地址和 localhost 总是可以）。"
+    "其他名字一律拒绝，防 DNS 重绑定。",
+)
+@click.option(
     "--today",
     type=click.DateTime(["%Y-%m-%d"]),
     help="按这一天检查和计算时限（默认每次请求时的今天；演示和测试用）。",
@@ -40,6 +48,7 @@ def serve_cmd(
     token: str | None,
     max_upload: int,
     no_cache: bool,
+    allowed_hosts: tuple[str, ...],
     today: Any,
 ) -> None:
     """网页服务：客服用浏览器管理案卷（工作区 = 一个文件夹，每个案卷一个子文件夹），脚本用 HTTP API。"""
@@ -65,6 +74,7 @@ def serve_cmd(
         office=office_settings(),
         max_upload=max_upload * 1024 * 1024,
         settings=ServerSettings(today=day_of(today) if today else None),
+        allowed_hosts=(host, *allowed_hosts),
     )
     office = getattr(server.converter, "mode", "cold")
     click.echo(f"工作区：{os.path.abspath(workspace)}（{len(server.workspace.cases())} 个案卷）")

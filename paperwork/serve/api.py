@@ -22,6 +22,7 @@ from starlette.datastructures import FormData, UploadFile  # what request.form()
 from paperwork.case.casefile import read_case, read_source, write_case, write_source
 from paperwork.case.paths import normalise_dates
 from paperwork.case.schema import json_schema
+from paperwork.case.yamlfile import parse_yaml
 from paperwork.errors import BadUpload, CaseError, OutsideWorkspace, PaperworkError, StaleWrite
 from paperwork.files import sniff_file
 from paperwork.serve.builder import preview
@@ -34,6 +35,31 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api", tags=["cases"])
 
 _MAX_JSON = 5_000_000
+
+
+#: How deep a case's JSON may nest (the case file itself goes four levels down).
+_MAX_DEPTH = 32
+
+
+def _depth(value: object) -> int:
+    """How deep ``value`` nests (a scalar is 0), counted without recursion."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, level = todo.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if level <= _MAX_DEPTH:
+            todo.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _kept_inside(request: Request, case: CaseFolder, data: object) -> None:
+    """422 with a PATH_OUTSIDE_WORKSPACE finding per file of ``data`` that lies outside the workspace."""
+    escaping = server_of(request).workspace.escaping(case, data)
+    if escaping:
+        raise refused(422, findings=escaping)
 
 
 def _checked_or_422(request: Request, case: CaseFolder) -> Any:
@@ -87,9 +113,12 @@ def put_case(
     """
     if int(request.headers.get("content-length") or 0) > _MAX_JSON:
         raise refused(413, "UPLOAD_TOO_LARGE", "案卷内容太大（超过 5 MB）")
+    if _depth(body) > _MAX_DEPTH:
+        raise refused(422, "REQUEST_INVALID", f"案卷内容嵌套太深（超过 {_MAX_DEPTH} 层），不是案卷")
     case = case_folder(request, case_id)
     data = normalise_dates(body)  # 2023年3月1号, 2023－3－1 … saved as 2023-03-01
     assert isinstance(data, dict)
+    _kept_inside(request, case, data)
     try:
         tag = write_case(case.case_file, data, if_match)
     except StaleWrite as exc:
@@ -120,6 +149,11 @@ async def put_source(
     except UnicodeDecodeError:
         raise refused(422, "YAML_SYNTAX", "案卷文件不是 UTF-8 文字；请用 UTF-8 保存") from None
     case = case_folder(request, case_id)
+    try:
+        parsed: object = parse_yaml(text, str(case.case_file)).data
+    except PaperworkError:  # text that does not parse: write_source says where
+        parsed = None
+    _kept_inside(request, case, parsed)
     try:
         tag = await run_in_threadpool(write_source, case.case_file, text, if_match)
     except StaleWrite as exc:
@@ -231,7 +265,12 @@ async def propose(request: Request, case_id: str) -> dict[str, object]:
 def build(request: Request, case_id: str, draft: Annotated[bool, Query()] = False) -> JSONResponse:
     """``{ok, pages, seconds, files, findings}``; 422 with the findings when the case has errors
     (not a draft)."""
-    answer = server_of(request).builder.build(case_folder(request, case_id), draft=draft)
+    server = server_of(request)
+    case = case_folder(request, case_id)
+    data, _ = read_case(case.case_file)
+    _kept_inside(request, case, data)  # no file from outside the workspace is bound
+    server.workspace.out_of(case)  # nor is a binder written outside it (a 装订 that links out)
+    answer = server.builder.build(case, draft=draft)
     if answer.ok:
         return JSONResponse(answer.to_dict())
     return JSONResponse(answer.to_dict(), status_code=422 if answer.findings else 500)
@@ -347,7 +386,8 @@ def document_thumb(request: Request, case_id: str, n: int) -> FileResponse:
     kind = sniff_file(real)
     png = None
     if kind is not None and kind.kind == "pdf":
-        png = preview(real, 1, width=160, folder=case.out / ".thumbs", stem=f"{n}-{real.stem}")
+        folder = server_of(request).workspace.out_of(case) / ".thumbs"
+        png = preview(real, 1, width=160, folder=folder, stem=f"{n}-{real.stem}")
     if png is None:
         raise refused(404, "OUTPUT_MISSING", f"资料第 {n + 1} 行的文件没有缩略图", "n")
     return FileResponse(png, media_type="image/png")

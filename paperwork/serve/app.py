@@ -17,6 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from swagger_ui_bundle import swagger_ui_path
 
 from paperwork._version import __version__
@@ -29,7 +31,7 @@ from paperwork.serve.api import router
 from paperwork.serve.builder import Builder
 from paperwork.serve.overview import ServerSettings
 from paperwork.serve.recognition import Proposer
-from paperwork.serve.security import COOKIE, Access
+from paperwork.serve.security import COOKIE, Access, host_of
 from paperwork.serve.state import Server
 from paperwork.serve.workspace import MAX_UPLOAD, Workspace
 
@@ -49,14 +51,44 @@ def make_server(
     ocr_cache: Path | None = None,
     office: OfficeSettings | None = None,
     max_upload: int = MAX_UPLOAD,
+    allowed_hosts: tuple[str, ...] = (),
 ) -> Server:
     """The state of a server for ``workspace``; ``converter`` defaults to a :class:`WarmOffice` with
-    ``office``'s settings. ``cache`` and ``ocr_cache`` are the conversion and OCR caches (None: off)."""
+    ``office``'s settings. ``cache`` and ``ocr_cache`` are the conversion and OCR caches (None: off).
+    ``allowed_hosts``: host names answered besides IP addresses and localhost."""
     settings = settings or ServerSettings()
     converter = converter if converter is not None else WarmOffice(office)
     builder = Builder(converter, settings, cache)
     proposer = Proposer(ocr_cache, settings)
-    return Server(Workspace(workspace), settings, builder, Access(token), proposer, max_upload)
+    hosts = frozenset(host_of(h) for h in allowed_hosts if h.strip())
+    return Server(Workspace(workspace), settings, builder, Access(token, hosts), proposer, max_upload)
+
+
+class BodyLimit:
+    """Refuse a body that grows past ``limit`` bytes while it streams in (413 ``UPLOAD_TOO_LARGE``),
+    also one sent without a Content-Length: nothing past the limit is read, let alone written."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    mb = self.limit // (1024 * 1024)
+                    text = f"发来的内容超过 {mb} MB，没有接收；请压缩或分开上传"
+                    raise Refused(413, (Finding("UPLOAD_TOO_LARGE", "error", text),))
+            return message
+
+        await self.app(scope, counted, send)
 
 
 def _wants_html(request: Request) -> bool:
@@ -87,6 +119,7 @@ def create_app(server: Server) -> FastAPI:
     app.state.server = server
     app.include_router(router)
     app.include_router(views.router)
+    app.add_middleware(BodyLimit, limit=server.max_upload + (1 << 20))
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
 
@@ -101,8 +134,28 @@ def create_app(server: Server) -> FastAPI:
         )
 
     @app.middleware("http")
+    async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")  # a scan is never run as a page
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")  # framed by our own page only
+        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'self'")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         h = request.headers
+        if not server.access.host_allowed(h.get("host")):
+            message = (
+                f"主机名“{host_of(h.get('host'))[:60]}”不是这台服务器的；"
+                "请用启动时 --allowed-host 给的名字或 IP 地址访问"
+            )
+            return _refusal(request, Refused(400, (Finding("HOST_NOT_ALLOWED", "error", message),)))
+        limit = server.max_upload + (1 << 20)  # the form's own lines besides the file
+        if int(h.get("content-length") or 0) > limit:
+            mb = server.max_upload // (1024 * 1024)
+            message = f"发来的内容超过 {mb} MB，没有接收；请压缩或分开上传"
+            return _refusal(request, Refused(413, (Finding("UPLOAD_TOO_LARGE", "error", message),)))
         if Access.cross_site(request.method, h.get("host"), h.get("origin"), h.get("sec-fetch-site")):
             message = "拒绝了来自其他网站的修改请求（跨站请求）"
             return _refusal(request, Refused(403, (Finding("REQUEST_INVALID", "error", message),)))
@@ -115,6 +168,18 @@ def create_app(server: Server) -> FastAPI:
             )
             return _refusal(request, refusal)
         return await call_next(request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            finding = Finding("ROUTE_NOT_FOUND", "error", f"没有这个网址：{request.url.path[:200]}")
+        elif exc.status_code == 405:
+            finding = Finding(
+                "METHOD_NOT_ALLOWED", "error", f"{request.url.path[:200]} 不接受 {request.method} 请求"
+            )
+        else:
+            finding = Finding("REQUEST_INVALID", "error", f"请求不对：{exc.detail}")
+        return _refusal(request, Refused(exc.status_code, (finding,), dict(exc.headers or {})))
 
     @app.exception_handler(Refused)
     async def on_refused(request: Request, exc: Refused) -> Response:
@@ -156,7 +221,7 @@ def create_app(server: Server) -> FastAPI:
 
 
 def _refusal(request: Request, exc: Refused) -> Response:
-    if _wants_html(request) and request.method == "GET":
+    if _wants_html(request):  # a browser's page or form (the pages' scripts ask the /api for JSON)
         return views.error_page(request, exc)
     return JSONResponse(exc.payload(), status_code=exc.status, headers=exc.headers)
 

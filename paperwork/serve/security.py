@@ -3,6 +3,9 @@
 * With a token (required for any host but the loopback), every request but the login
   page and the stylesheet/script needs it: ``Authorization: Bearer TOKEN`` (scripts)
   or the cookie the login page sets (browsers). Without it: 401.
+* Only the host names the server was started for are answered (``--allowed-host``; any IP
+  address and ``localhost`` always): a page on another site whose name is made to resolve
+  to this machine (DNS rebinding) gets 400, not the cases.
 * Every request that changes something (POST, PUT, PATCH, DELETE) must come from our
   own pages or from a script: a browser's ``Origin`` (or ``Sec-Fetch-Site``) that
   names another site is refused with 403 — so a page elsewhere cannot make the
@@ -15,14 +18,66 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-from dataclasses import dataclass
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-__all__ = ["COOKIE", "Access", "is_loopback"]
+__all__ = ["COOKIE", "LOCAL_HOSTS", "SESSION_SECONDS", "Access", "Throttle", "host_of", "is_loopback"]
 
 COOKIE = "paperwork_session"
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _OPEN = ("/login", "/static/")  # the login page and what it needs
+SESSION_SECONDS = 12 * 3600  # a login lasts a working day
+
+
+class Throttle:
+    """Wrong logins by one key (a client's address, a name): ``tries`` within ``window`` seconds close
+    the door to that key for ``window`` seconds. Thread-safe; the clock is the server's monotonic one."""
+
+    def __init__(self, tries: int = 5, window: float = 60.0) -> None:
+        self.tries, self.window = tries, window
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._closed: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, key: str, now: float | None = None) -> float:
+        """Seconds until ``key`` may try again (0: now)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            until = self._closed.get(key, 0.0)
+            if until <= now:
+                self._closed.pop(key, None)
+                return 0.0
+            return until - now
+
+    def failed(self, key: str, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            recent = self._failures[key]
+            recent.append(now)
+            while recent and recent[0] <= now - self.window:
+                recent.popleft()
+            if len(recent) >= self.tries:
+                self._closed[key] = now + self.window
+                recent.clear()
+
+    def succeeded(self, key: str) -> None:
+        with self._lock:
+            self._failures.pop(key, None)
+
+
+#: The names every server answers to besides IP addresses.
+LOCAL_HOSTS = frozenset({"localhost"})
+
+
+def host_of(header: str | None) -> str:
+    """The host name of a ``Host`` header, without its port, lower case (``[::1]:8000`` → ``::1``)."""
+    value = (header or "").strip().lower()
+    if value.startswith("["):
+        return value[1 : value.find("]")] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
 
 
 def is_loopback(host: str) -> bool:
@@ -40,11 +95,40 @@ class Access:
     """The server's token (None: open, loopback only) and the checks made on each request."""
 
     token: str | None
+    #: Host names answered besides IP addresses and localhost (``--allowed-host``).
+    hosts: frozenset[str] = frozenset()
+    session_seconds: int = SESSION_SECONDS
+    throttle: Throttle = field(default_factory=Throttle, compare=False)
 
-    def session(self) -> str:
-        """The cookie value a login sets: derived from the token, not the token itself."""
+    def _sign(self, expires: int) -> str:
         assert self.token is not None
-        return hmac.new(self.token.encode(), b"paperwork-session", hashlib.sha256).hexdigest()
+        return hmac.new(
+            self.token.encode(), f"paperwork-session:{expires}".encode(), hashlib.sha256
+        ).hexdigest()
+
+    def session(self, now: float | None = None) -> str:
+        """The cookie value a login sets: when it ends and a signature derived from the token (never the
+        token itself); it stops working at that time, or when the token changes."""
+        expires = int((time.time() if now is None else now) + self.session_seconds)
+        return f"{expires}.{self._sign(expires)}"
+
+    def session_ok(self, cookie: str, now: float | None = None) -> bool:
+        expires, _, signature = cookie.partition(".")
+        if not expires.isdigit() or int(expires) <= (time.time() if now is None else now):
+            return False
+        return hmac.compare_digest(signature.encode(), self._sign(int(expires)).encode())
+
+    def host_allowed(self, header: str | None) -> bool:
+        """Whether the request's ``Host`` is an IP address, localhost or a name the server was started
+        for — never a name someone else's DNS points here."""
+        host = host_of(header)
+        if host in LOCAL_HOSTS or host in self.hosts:
+            return True
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return True
 
     def open_path(self, path: str) -> bool:
         return path == _OPEN[0] or path.startswith(_OPEN[1])
@@ -55,7 +139,7 @@ class Access:
             return True
         if authorization and authorization.lower().startswith("bearer "):
             return hmac.compare_digest(authorization[7:].strip().encode(), self.token.encode())
-        return cookie is not None and hmac.compare_digest(cookie.encode(), self.session().encode())
+        return cookie is not None and self.session_ok(cookie)
 
     @staticmethod
     def cross_site(method: str, host: str | None, origin: str | None, fetch_site: str | None) -> bool:

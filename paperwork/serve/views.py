@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from paperwork.case.casefile import read_case
 from paperwork.case.model import KINDS
 from paperwork.case.paths import Leaf, dotted, label_of, leaves, short_label, value_at
-from paperwork.errors import CaseError, PaperworkError, Refused
+from paperwork.errors import CaseError, OutsideWorkspace, PaperworkError, Refused
 from paperwork.finding import SEVERITY_NAMES, Finding
 from paperwork.rules.checklist import next_step
 from paperwork.rules.derived import derived_dates
@@ -130,11 +130,21 @@ def login_form(request: Request) -> HTMLResponse:
 @router.post("/login")
 def login(request: Request, token: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
     access = server_of(request).access
+    who = request.client.host if request.client else "?"
+    wait = access.throttle.wait(who)
+    if wait:
+        seconds = f"{int(wait) + 1} 秒"
+        finding = Finding("LOGIN_THROTTLED", "error", f"口令连续输错太多次，请 {seconds}后再试")
+        return _page(request, "error.html", 429, title="请稍后再试", findings=(finding,))
     if not access.login_ok(token):
+        access.throttle.failed(who)
         return login_page(request, 401, failed=True)
+    access.throttle.succeeded(who)
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     answer = RedirectResponse(target, status_code=303)
-    answer.set_cookie(COOKIE, access.session(), httponly=True, samesite="strict", max_age=30 * 86400)
+    answer.set_cookie(
+        COOKIE, access.session(), httponly=True, samesite="strict", max_age=access.session_seconds
+    )
     return answer
 
 
@@ -162,6 +172,18 @@ def case_list(request: Request, state: str = "") -> HTMLResponse:
     )
 
 
+#: What a JSON text must not show an HTML parser inside a <script> element, and how it says it instead.
+_HTML_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def json_in_html(value: object) -> str:
+    """``value`` as JSON to embed in a ``<script type="application/json">``: ``<``, ``>``, ``&`` and the
+    two line separators written as escapes, so no stored text (``<!--<script>``, ``</script>``) can end
+    or bend the element; ``JSON.parse`` reads it back unchanged."""
+    text = json.dumps(value, ensure_ascii=False)
+    return "".join(_HTML_UNSAFE.get(c, c) for c in text)
+
+
 @router.get("/cases/new")
 def new_case_form(request: Request) -> HTMLResponse:
     return _page(request, "new.html", title="新建案卷", kinds=KINDS, values={}, findings=())
@@ -183,7 +205,9 @@ def new_case(
     }
     try:
         create_new(server_of(request), body)
-    except (Refused, CaseError) as exc:
+    except (Refused, CaseError, OutsideWorkspace) as exc:
+        if isinstance(exc, OutsideWorkspace):  # a case id that cannot be a folder's name
+            exc = Refused(400, (Finding("REQUEST_INVALID", "error", str(exc), path="case_id"),))
         status = exc.status if isinstance(exc, Refused) else 422
         values = {
             "case_id": case_id,
@@ -275,7 +299,7 @@ def case_page(request: Request, case_id: str) -> HTMLResponse:
         title=f"{case_id} 案卷",
         case_id=case_id,
         data=data,
-        data_json=json.dumps(state, ensure_ascii=False).replace("</", "<\\/"),
+        data_json=json_in_html(state),
         titles=[f.title for f in bureau.forms],
         built=built,
         last_build=_last_build(case, checked),

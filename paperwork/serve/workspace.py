@@ -20,9 +20,21 @@ from pathlib import Path
 from typing import BinaryIO
 
 from paperwork.case.collection import CASE_FILE
+from paperwork.case.paths import label_of
 from paperwork.case.yamlfile import parse_yaml
 from paperwork.errors import BadUpload, OutsideWorkspace, PaperworkError
-from paperwork.files import HEAD, UNSAFE_CHARACTERS, free_name, is_word, safe_name, sha256_of, sniff
+from paperwork.files import (
+    HEAD,
+    NAME_BYTES,
+    UNSAFE_CHARACTERS,
+    claim_name,
+    is_device_name,
+    is_word,
+    safe_name,
+    sha256_of,
+    sniff,
+)
+from paperwork.finding import Finding
 
 __all__ = [
     "BUILD_FOLDER",
@@ -41,6 +53,12 @@ _NAME = re.compile(rf"[^\x00-\x1f\x7f{re.escape(UNSAFE_CHARACTERS)}]{{1,120}}")
 def plain_name(name: str, what: str) -> str:
     """``name`` if it is one plain path component; OutsideWorkspace saying why otherwise."""
     name = unicodedata.normalize("NFC", name)
+    if len(name.encode("utf-8")) > NAME_BYTES:
+        raise OutsideWorkspace(
+            f"{what}“{name[:20]}…”太长：最多 {NAME_BYTES} 字节（约 {NAME_BYTES // 3} 个汉字）"
+        )
+    if is_device_name(name):
+        raise OutsideWorkspace(f"{what}“{name}”不能用：Windows 把这个名字留给设备（CON、NUL、COM1 …）")
     if (
         not _NAME.fullmatch(name)
         or name in {".", ".."}
@@ -137,6 +155,42 @@ class Workspace:
         name = plain_name(case_id, "案卷编号")
         return CaseFolder(name, self.root / name)
 
+    def out_of(self, case: CaseFolder) -> Path:
+        """The case's build folder, made if missing; OutsideWorkspace when it (a link) leads out."""
+        self.inside(case.folder)
+        if case.out.is_symlink() or case.out.exists():
+            self.inside(case.out)
+        case.out.mkdir(exist_ok=True)
+        return self.inside(case.out)
+
+    def escaping(self, case: CaseFolder, data: object) -> tuple[Finding, ...]:
+        """The files a case's data names (each paper's ``file``, its ``bureau`` data) that lie outside
+        the workspace once links are followed — an absolute path, ``../``, a link under scans/ that
+        leads out: one ``PATH_OUTSIDE_WORKSPACE`` error each. The server neither saves nor builds them."""
+        if not isinstance(data, dict):
+            return ()
+        named: list[tuple[str, object]] = [("bureau", data.get("bureau"))]
+        docs = data.get("documents")
+        if isinstance(docs, list):
+            named += [
+                (f"documents[{i}].file", d.get("file")) for i, d in enumerate(docs) if isinstance(d, dict)
+            ]
+        found = []
+        for path, value in named:
+            if not isinstance(value, str) or not value.strip():
+                continue
+            try:
+                self.inside(case.folder / value.strip())
+            except (OutsideWorkspace, OSError, ValueError):
+                message = (
+                    f"“{value.strip()[:80]}”在工作区之外（绝对路径、../ 或指向外面的链接）；"
+                    "服务器只用工作区里的文件：请把文件上传到案卷，或改成案卷文件夹里的相对路径"
+                )
+                found.append(
+                    Finding("PATH_OUTSIDE_WORKSPACE", "error", message, path=path, label=label_of(path))
+                )
+        return tuple(found)
+
     def output(self, case: CaseFolder, name: str) -> Path | None:
         """A built file of the case (大本资料.pdf …) if it exists."""
         path = case.out / plain_name(name, "文件名")
@@ -180,13 +234,9 @@ class Workspace:
                 raise BadUpload(f"文件 {filename} {why}", "wrong_kind")
             digest = sha.hexdigest()
             stem = safe_name(Path(filename.replace("\\", "/").split("/")[-1]).stem, "scan", 80)
-            target = free_name(scans, stem, kind.suffix, lambda p: sha256_of(p) == digest)
+            target = claim_name(tmp, scans, stem, kind.suffix, lambda p: sha256_of(p) == digest)
             if target is None:
                 raise BadUpload(f"scans 文件夹里名为 {stem} 的文件太多", "no_free_name")
-            if target.exists():  # the very same file, uploaded before
-                tmp.unlink()
-            else:
-                os.replace(tmp, target)
             return f"{SCANS_FOLDER}/{target.name}"
         except BaseException:
             with contextlib.suppress(OSError):
