@@ -96,12 +96,15 @@ class TemplateError(PaperworkError):
 class ConversionError(PaperworkError):
     """LibreOffice is missing, hung, or produced no usable PDF for a document.
 
-    ``files`` are the documents that did not come out (empty when LibreOffice itself is at fault).
+    ``files`` are the documents that did not come out (empty when LibreOffice itself is at fault);
+    ``timed_out``: LibreOffice hung and was ended at the time limit (not retried: the wait the
+    clerk was told is the whole wait).
     """
 
-    def __init__(self, message: str, files: tuple[Path, ...] = ()) -> None:
+    def __init__(self, message: str, files: tuple[Path, ...] = (), *, timed_out: bool = False) -> None:
         super().__init__(message)
         self.files = files
+        self.timed_out = timed_out
 
 
 class FontError(ConversionError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import random
 import shutil
 import signal
 import struct
@@ -591,3 +592,37 @@ def test_an_unwritable_cache_folder_only_costs_the_one_em_fonts(
     monkeypatch.setattr(libreoffice, "user_cache_dir", lambda: blocked / "paperwork")
     conf = libreoffice.fontconfig_file(tmp_path).read_text(encoding="utf-8")
     assert "<dir>" not in conf and "AR PL UMing CN" in conf  # the fallbacks are still named
+
+
+def _noise(seed: int, size: int) -> bytes:
+    rng = random.Random(seed)
+    return bytes(rng.randrange(256) for _ in range(size))
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("前期资料.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + _noise(7, 20000)),  # a Word header, then bytes
+        ("前期资料.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + _noise(11, 60000)),
+        ("前期资料.rtf", b"{\\rtf1\\ansi " + _noise(3, 30000) + b"}"),
+    ],
+    ids=["ole-20k", "ole-60k", "rtf-noise"],
+)
+def test_a_word_file_libreoffice_turns_into_mojibake_is_not_a_paper(
+    soffice: Path, tmp_path: Path, name: str, data: bytes
+) -> None:
+    case = _attach(tmp_path, name, data)
+    result = invoke("build-binder", str(case), "-o", str(tmp_path / "out"), "--no-cache")
+    if result.exit_code == 0 and name.endswith(".rtf"):  # pages LibreOffice made: never mojibake
+        from pypdf import PdfReader
+
+        from paperwork.binder.phases import _common
+
+        for binder in (tmp_path / "out").glob("*.pdf"):
+            for page in PdfReader(binder).pages:
+                chars = [c for c in page.extract_text() or "" if not c.isspace()]
+                assert len(chars) < 20 or sum(not _common(c) for c in chars) / len(chars) < 0.4
+        return
+    assert_clean(result, 1)
+    assert "FILE_UNREADABLE" in result.output and name in result.output
+    assert not (tmp_path / "out" / "大本资料.pdf").exists()

@@ -167,9 +167,11 @@ def _inherited() -> Mapping[str, str]:
 SOFFICE_FLAGS = ("--headless", "--invisible", "--norestore", "--nolockcheck", "--nodefault")
 
 
-def not_converted(names: list[str], why: str) -> str:
-    """The message of a batch whose PDFs did not all come out, after the one retry."""
-    return f"LibreOffice 没有产生这些文件的 PDF：{'、'.join(names)}（{why}，重试一次仍失败）"
+def not_converted(names: list[str], why: str, *, retried: bool = True) -> str:
+    """The message of a batch whose PDFs did not all come out: after the one retry, or (a hang) at
+    the time limit, which is not retried."""
+    after = "重试一次仍失败" if retried else "到了时限，没有再等"
+    return f"LibreOffice 没有产生这些文件的 PDF：{'、'.join(names)}（{why}，{after}）"
 
 
 _PROFILE_SLOTS = 8
@@ -250,7 +252,7 @@ def _run(cmd: list[str], env: dict[str, str], timeout: float) -> _Run:
             end_tree(proc.pid)
 
 
-#: Seconds one LibreOffice run may take before it is killed (and retried once): a single case
+#: Seconds one LibreOffice run may take before it is killed (not retried: the whole wait): a single case
 #: converts in a few seconds, a worker's share of a batch in a minute or two.
 SINGLE_TIMEOUT, BATCH_TIMEOUT = 60.0, 180.0
 
@@ -301,10 +303,13 @@ def convert_batch(
             ]
             if not pending:
                 return expected
-        why = "超时被终止" if last and last.timed_out else f"退出码 {last.returncode if last else '?'}"
+            if last.timed_out:  # hung: retried, the wait would double what the clerk was told
+                break
+        timed_out = bool(last and last.timed_out)
+        why = "超时被终止" if timed_out else f"退出码 {last.returncode if last else '?'}"
         detail = (last.output.strip().splitlines() or [""])[-1] if last else ""
-        message = not_converted([f.name for f in pending], why) + detail
-        raise ConversionError(message, tuple(pending))
+        message = not_converted([f.name for f in pending], why, retried=not timed_out) + detail
+        raise ConversionError(message, tuple(pending), timed_out=timed_out)
 
 
 def distinct_stems(files: list[Path]) -> None:

@@ -88,6 +88,37 @@ def _unreadable(resolved: Resolved, row: Row, message: str) -> Finding:
     )
 
 
+def _common(c: str) -> bool:
+    """A character papers are written in: ASCII, CJK punctuation and full-width forms, the 3,755 common
+    characters of GB 2312 (level 1) and its symbols. Bytes taken for text come out mostly as rare
+    ideographs, Hangul, private-use or replacement characters instead."""
+    if " " <= c <= "~" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef":
+        return True
+    try:
+        code = c.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return len(code) == 2 and (0xA1 <= code[0] <= 0xA9 or 0xB0 <= code[0] <= 0xD7)
+
+
+def garbled(part: PdfPart, sample: int = 3) -> bool:
+    """Whether the first pages LibreOffice made of a Word file are mostly characters no paper is
+    written in — damaged or random bytes under a Word name, not a paper. A file without text (a
+    scan pasted into Word) is not garbled."""
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(part.path)
+        text = "".join(
+            reader.pages[i].extract_text() or ""
+            for i in range(part.start, min(part.end, part.start + sample))
+        )
+    except Exception:  # pypdf raises many kinds; an unreadable output is judged elsewhere
+        return False
+    chars = [c for c in text if not c.isspace()]
+    return len(chars) >= 20 and sum(not _common(c) for c in chars) / len(chars) > 0.4
+
+
 def _fitted(part: PdfPart, row: Row) -> tuple[Ready, tuple[str, ...]]:
     """An attached paper's pages on A4, inside the stamp-safe area, and the 备考表's notes of reductions."""
     source = (row.paper.document.file or "") if row.paper is not None else ""
@@ -134,6 +165,18 @@ class Prepared:
         converted = dict(made)
         papers: dict[RowKey, Source] = {}
         reduced = dict(self.reduced)
+        garbage = [
+            _unreadable(
+                self.resolved,
+                row,
+                f"{row.label}的文件 {row.paper.document.file if row.paper else '?'} 转换出来的是乱码"
+                "（文件已损坏，或不是 Word 文档）；请在 Word 中打开它，另存为 DOCX 或 PDF 后重试",
+            )
+            for doc, row in self.attached.items()
+            if doc in converted and garbled(converted[doc])
+        ]
+        if garbage:
+            raise AttachmentError("；".join(f.message for f in garbage), tuple(garbage))
         for key, source in self.papers.items():
             if (
                 isinstance(source, Pending)

@@ -107,6 +107,8 @@ class WarmOffice:
                 try:
                     failed = self._send(pending, outdir.resolve())
                 except ConversionError as exc:  # hung or died: a fresh LibreOffice for the retry
+                    # (a server announces no time limit, and a LibreOffice kept warm for hours is
+                    # the likelier cause of a hang than the document)
                     self._stop()
                     why = str(exc)
                     continue
@@ -178,7 +180,9 @@ class WarmOffice:
         try:
             line = self._lines.get(timeout=timeout)
         except queue.Empty:
-            raise ConversionError(f"LibreOffice {doing}超过 {timeout:.0f} 秒没有响应，已被终止") from None
+            raise ConversionError(
+                f"LibreOffice {doing}超过 {timeout:.0f} 秒没有响应，已被终止", timed_out=True
+            ) from None
         if line is None:
             raise ConversionError(f"LibreOffice 在{doing}时意外退出")
         try:

@@ -61,7 +61,8 @@ templates_option = click.option(
     "--timeout",
     type=click.FloatRange(min=1, max=86400),
     default=None,
-    help="LibreOffice 一次转换最多等多少秒，超时终止并重试一次（默认：单个案卷 60，多个 180；"
+    help="LibreOffice 一次转换最多等多少秒，到时终止，不再重试（意外退出才重试一次；"
+    "默认：单个案卷 60，多个 180；"
     "或环境变量 PAPERWORK_TIMEOUT）。",
 )
 @templates_option
