@@ -19,6 +19,7 @@ CODES: dict[str, str] = {
     "YAML_SYNTAX": "案卷文件不是合法的 YAML",
     "YAML_DUPLICATE_KEY": "同一层级出现重复的键",
     "TEXT_CONTROL_CHAR": "文字中有看不见的控制字符（如 Word 的软回车）",
+    "TEXT_TOO_LONG": "文字太长，表单上印不下（一般最多 200 个字，备注 1000 个字）",
     "FIELD_MISSING": "缺少必填字段",
     "FIELD_TYPE": "字段的类型或取值不对",
     "FIELD_UNKNOWN": "不认识的字段（可能是拼写错误）",

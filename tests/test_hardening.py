@@ -35,7 +35,7 @@ from paperwork.binder.cache import Cache
 from paperwork.binder.publish import recover
 from paperwork.cli import cli
 from paperwork.errors import PublishError
-from tests.conftest import DEMO, ROOT, blank_pdfs, copy_demo, edit_case, fake_soffice, outline
+from tests.conftest import DEMO, ROOT, TODAY, blank_pdfs, copy_demo, edit_case, fake_soffice, outline
 
 
 def demo_case(tmp_path: Path) -> Path:
@@ -626,3 +626,59 @@ def test_a_word_file_libreoffice_turns_into_mojibake_is_not_a_paper(
     assert_clean(result, 1)
     assert "FILE_UNREADABLE" in result.output and name in result.output
     assert not (tmp_path / "out" / "大本资料.pdf").exists()
+
+
+def test_an_application_a_century_before_its_papers_is_flagged(tmp_path: Path) -> None:
+    case = edit_case(DEMO, to=tmp_path / "case.yaml", application_date="1923-03-01")
+    result = invoke("validate", str(case), "--format", "json", "--today", "2026-12-01")
+    assert result.exit_code == 1
+    absurd = [f for f in json.loads(result.output)["findings"] if f["code"] == "DATE_IMPLAUSIBLE"]
+    # one finding, on the 报装日期 — not one per paper
+    assert [(f["path"], f["severity"]) for f in absurd] == [("application_date", "error")]
+    assert "1923-03-01" in absurd[0]["message"] and "100 年" in absurd[0]["message"]
+
+
+def test_one_paper_years_after_the_rest_is_flagged_on_its_own_date() -> None:
+    from paperwork import validate
+    from paperwork.case.model import loads_case
+
+    text = """
+case_id: GY-2019-001
+kind: 新装
+application_date: 2019-03-01
+customer: {name: 甲公司}
+documents:
+  - {title: 供电方案答复单, date: 2019-03-20, application_date: 2019-03-04}
+  - {title: 受电工程图纸审核登记表, date: 2025-04-20}
+"""
+    report = validate(loads_case(text), today=TODAY)
+    absurd = [f for f in report.findings if f.code == "DATE_IMPLAUSIBLE"]
+    assert [(f.path, f.severity) for f in absurd] == [("documents[1].date", "warning")]
+    assert "6 年" in absurd[0].message
+
+
+@pytest.mark.parametrize(
+    ("where", "text"),
+    [
+        ("customer.name", "宏达精密机械有限公司" * 1000),
+        ("documents.0.note", "备" * 1001),
+        ("contractor.name", "x" * 201),
+    ],
+    ids=["name-10000", "note-1001", "ascii-201"],
+)
+def test_a_text_no_form_can_print_is_refused_before_a_build(tmp_path: Path, where: str, text: str) -> None:
+    def put(data: dict[str, Any]) -> None:
+        node: Any = data
+        *parents, last = where.split(".")
+        for key in parents:
+            node = node[int(key)] if key.isdigit() else node.setdefault(key, {})
+        node[last] = text
+
+    case = edit_case(DEMO, put, to=tmp_path / "case.yaml")
+    started = time.monotonic()
+    result = invoke("build-binder", str(case), "-o", str(tmp_path / "out"), "--draft")
+    assert_clean(result, 1)
+    assert "TEXT_TOO_LONG" in result.output and time.monotonic() - started < 30
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    fine = edit_case(DEMO, lambda d: d["customer"].update(name="宏" * 200), to=tmp_path / "fine.yaml")
+    assert "TEXT_TOO_LONG" not in invoke("validate", str(fine)).output

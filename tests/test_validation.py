@@ -272,6 +272,7 @@ RECIPES = {
     "CONFIG_INVALID": _bad_bureau,
     "CASE_UNREADABLE": _unreadable,
     "TEXT_CONTROL_CHAR": lambda tmp: _with(lambda d: d["customer"].update(name="宏达\v精密")),
+    "TEXT_TOO_LONG": lambda tmp: _with(lambda d: d["customer"].update(name="宏达精密" * 2500)),
     "DATE_IMPLAUSIBLE": lambda tmp: _with(lambda d: doc(d, "变压器合格证").update(date="1923-03-01")),
     "DATE_HOLIDAY": lambda tmp: _with(lambda d: doc(d, "采集单").update(date="2023-05-01")),
     "CALENDAR_NO_DATA": lambda tmp: _codes_of_text(

@@ -74,6 +74,9 @@ _BAD = object()
 #: Values no real case has: a year outside these, a capacity or count over MAX_NUMBER.
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 MAX_NUMBER = 1e9
+#: The characters a text field may hold: far more than any box of a form prints (a company name
+#: is under 60), far less than what makes LibreOffice lay a form out for minutes. A note may be longer.
+MAX_TEXT, MAX_NOTE = 200, 1000
 
 
 def _read_value(tp: Any, value: object, path: str, reading: _Reading) -> object:
@@ -153,6 +156,14 @@ def _read_value(tp: Any, value: object, path: str, reading: _Reading) -> object:
         found = control_character(text)
         if found is not None:
             reading.fail("TEXT_CONTROL_CHAR", f"{path} 中有看不见的{found[1]}；请删去它或换成空格", path)
+            return _BAD
+        limit = MAX_NOTE if path.rsplit(".", 1)[-1] == "note" else MAX_TEXT
+        if len(text) > limit:
+            reading.fail(
+                "TEXT_TOO_LONG",
+                f"{path} 有 {len(text)} 个字，太长：表单上印不下，最多 {limit} 个字；请缩短",
+                path,
+            )
             return _BAD
         return text
     raise TypeError(f"unsupported field type {tp!r} at {path}")
