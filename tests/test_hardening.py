@@ -12,12 +12,14 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import struct
 import subprocess
 import sys
 import time
+import zipfile
 import zlib
 from pathlib import Path
 from typing import Any
@@ -35,7 +37,17 @@ from paperwork.binder.cache import Cache
 from paperwork.binder.publish import recover
 from paperwork.cli import cli
 from paperwork.errors import PublishError
-from tests.conftest import DEMO, ROOT, TODAY, blank_pdfs, copy_demo, edit_case, fake_soffice, outline
+from tests.conftest import (
+    DEMO,
+    REFERENCE_FORMS,
+    ROOT,
+    TODAY,
+    blank_pdfs,
+    copy_demo,
+    edit_case,
+    fake_soffice,
+    outline,
+)
 
 
 def demo_case(tmp_path: Path) -> Path:
@@ -682,3 +694,63 @@ def test_a_text_no_form_can_print_is_refused_before_a_build(tmp_path: Path, wher
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
     fine = edit_case(DEMO, lambda d: d["customer"].update(name="宏" * 200), to=tmp_path / "fine.yaml")
     assert "TEXT_TOO_LONG" not in invoke("validate", str(fine)).output
+
+
+_STREET = "北京市顺义区林河工业开发区顺仁路十八号院三号楼"  # a long, realistic value
+
+
+def _pdf_text(pdf: Path) -> str:
+    return "".join(re.sub(r"\s+", "", p.extract_text() or "") for p in PdfReader(str(pdf)).pages)
+
+
+@pytest.mark.parametrize("form", sorted(p.name for p in REFERENCE_FORMS.glob("*.docx")))
+def test_a_real_form_once_filled_loses_no_text(soffice: Path, tmp_path: Path, form: str) -> None:
+    """Every cell of a real bureau form gets a long value (cells side by side wrap into each other's
+    lines when extracted, so each value is counted by its own tag and its rare characters)."""
+    from docx import Document
+
+    from paperwork.binder.attachments import relaxed_docx
+    from paperwork.binder.libreoffice import OfficeSettings, convert_batch
+
+    settings = OfficeSettings(soffice=soffice)
+    (empty,) = convert_batch([REFERENCE_FORMS / form], tmp_path / "empty", timeout=120, settings=settings)
+    doc = Document(str(REFERENCE_FORMS / form))
+    n = 0
+    for table in doc.tables:
+        seen: set[int] = set()
+        for row in table.rows:
+            for cell in row.cells:
+                if id(cell._tc) not in seen:
+                    seen.add(id(cell._tc))
+                    n += 1
+                    cell.paragraphs[-1].add_run(f"甲{n:02d}{_STREET}")
+    filled = tmp_path / form
+    doc.save(str(filled))
+    from paperwork.binder.sources import Pending, attachment_source
+
+    source = attachment_source(filled, "前期资料", lambda suffix: tmp_path / f"staged{suffix}")
+    assert isinstance(source, Pending)  # a build hands LibreOffice the relaxed copy
+    with zipfile.ZipFile(source.document) as z:
+        assert b'"exact"' not in z.read("word/document.xml")
+    staged = relaxed_docx(filled, tmp_path / f"staged-{form}")
+    (pdf,) = convert_batch([staged], tmp_path / "pdf", timeout=120, settings=settings)
+    text, before = _pdf_text(pdf), _pdf_text(empty)
+    assert [i for i in range(1, n + 1) if f"甲{i:02d}" not in text] == []
+    assert {c: text.count(c) - before.count(c) for c in "林仁院楼"} == dict.fromkeys("林仁院楼", n)
+
+
+def test_our_forms_filled_with_the_longest_values_lose_no_text(soffice: Path, tmp_path: Path) -> None:
+    name = "北京宏达精密机械制造股份有限公司顺义分公司第二生产基地"
+    case = edit_case(
+        DEMO,
+        lambda d: d["customer"].update(name=name, address=_STREET * 2, mail_address=_STREET * 2),
+        to=tmp_path / "case.yaml",
+    )
+    for form in ("application_register", "design_commission", "completion_request"):
+        out = tmp_path / f"{form}.pdf"
+        result = invoke("render", form, str(case), "-o", str(out))
+        assert result.exit_code == 0, result.output
+        text = _pdf_text(out)
+        assert name in text, form
+        if form == "application_register":
+            assert text.count("林") >= 4 and "2023年2月27日" in text  # the signature date

@@ -10,6 +10,7 @@ we cannot bind is an :class:`AttachmentError` that names the paper and the file.
 from __future__ import annotations
 
 import io
+import re
 import warnings
 import zipfile
 from pathlib import Path
@@ -165,3 +166,23 @@ def check_office(path: Path, title: str) -> None:
                 raise zipfile.BadZipFile("CRC")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError):
         raise AttachmentError(f"{title}的文件 {path} 已损坏（不是有效的 DOCX）；请重新保存") from None
+
+
+#: A Word file's parts that hold text laid out in rows and lines.
+_LAID_OUT = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
+#: Fixed row heights and fixed line spacing: what clips a filled form when its text runs longer,
+#: or its fonts are a little wider, than the form's author had.
+_EXACT = re.compile(rb'(w:(?:hRule|lineRule)=")exact(")')
+
+
+def relaxed_docx(source: Path, target: Path) -> Path:
+    """A copy of the DOCX ``source`` at ``target`` whose fixed row heights and line spacing are
+    minimums instead (``exact`` → ``atLeast``): a filled form's rows grow with their text instead of
+    cutting it off. Everything else is copied as it is."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if _LAID_OUT.fullmatch(item.filename):
+                data = _EXACT.sub(rb"\1atLeast\2", data)
+            zout.writestr(item, data)
+    return target

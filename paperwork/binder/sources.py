@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TypeVar
 
-from paperwork.binder.attachments import check_office, check_pdf, image_to_pdf, sniff
+from paperwork.binder.attachments import check_office, check_pdf, image_to_pdf, relaxed_docx, sniff
 from paperwork.binder.page_ranges import PdfPart, whole_pdf
 
 __all__ = ["Pending", "Ready", "Source", "attachment_source", "pending_in", "settle", "settle_all"]
@@ -78,5 +78,8 @@ def attachment_source(path: Path, title: str, stage: Callable[[str], Path]) -> S
         return Ready(whole_pdf(image_to_pdf(path, title, stage(".pdf"))))
     check_office(path, title)
     staged = stage(sniffed.suffix)  # LibreOffice sees what the file is, whatever its name
-    shutil.copyfile(path, staged)
+    if sniffed.suffix == ".docx":
+        relaxed_docx(path, staged)  # a filled form's rows grow with its text, never clip it
+    else:
+        shutil.copyfile(path, staged)
     return Pending(staged)
