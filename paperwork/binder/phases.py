@@ -24,7 +24,7 @@ from paperwork.binder.fitting import fit_to_a4
 from paperwork.binder.layout import Layout, catalog_lines, layout
 from paperwork.binder.manifest import Manifest
 from paperwork.binder.options import BuildOptions
-from paperwork.binder.page_ranges import PdfPart
+from paperwork.binder.page_ranges import PDF_ERRORS, PdfPart
 from paperwork.binder.publish import publish as swap_into
 from paperwork.binder.results import (
     CATALOG_BOOK,
@@ -113,7 +113,7 @@ def garbled(part: PdfPart, sample: int = 3) -> bool:
             reader.pages[i].extract_text() or ""
             for i in range(part.start, min(part.end, part.start + sample))
         )
-    except Exception:  # pypdf raises many kinds; an unreadable output is judged elsewhere
+    except PDF_ERRORS:  # an unreadable output is judged where it is bound
         return False
     chars = [c for c in text if not c.isspace()]
     return len(chars) >= 20 and sum(not _common(c) for c in chars) / len(chars) > 0.4

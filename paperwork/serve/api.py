@@ -17,17 +17,17 @@ from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData, UploadFile  # what request.form() gives
 
 from paperwork.case.casefile import read_case, read_source, write_case, write_source
 from paperwork.case.paths import normalise_dates
 from paperwork.case.schema import json_schema
 from paperwork.case.yamlfile import parse_yaml
-from paperwork.errors import BadUpload, CaseError, OutsideWorkspace, PaperworkError, StaleWrite
+from paperwork.errors import CaseError, OutsideWorkspace, PaperworkError, StaleWrite
 from paperwork.files import sniff_file
 from paperwork.serve.builder import preview
 from paperwork.serve.deps import case_folder, create_new, refused, server_of
 from paperwork.serve.overview import case_rows, check, dates_of, findings_payload, list_row, status_of
+from paperwork.serve.uploads import UPLOAD_BODY, stored
 from paperwork.serve.workspace import CaseFolder, plain_name
 
 __all__ = ["router"]
@@ -181,84 +181,25 @@ def status(request: Request, case_id: str) -> Any:
     return checked if isinstance(checked, JSONResponse) else status_of(checked, server_of(request).settings)
 
 
-#: The multipart body of the upload routes, for the OpenAPI page (the route reads the form itself, so that a
-#: file sent under another field name is taken too).
-_UPLOAD_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                }
-            }
-        },
-    }
-}
-
-
-#: How each reason an upload is refused is answered: its HTTP status and finding code.
-_UPLOAD_REFUSALS = {
-    "too_large": (413, "UPLOAD_TOO_LARGE"),
-    "empty": (422, "UPLOAD_REFUSED"),
-    "wrong_kind": (415, "UPLOAD_REFUSED"),
-    "no_free_name": (409, "UPLOAD_REFUSED"),
-}
-
-
-async def _stored(request: Request, case_id: str) -> str:
-    """Store the uploaded file of the request (see :func:`_uploaded`); the form's files are closed after."""
-    form = await request.form()
-    try:
-        file = _uploaded(form)
-        return await run_in_threadpool(_store, request, case_id, file)
-    finally:
-        await form.close()
-
-
-def _uploaded(form: FormData) -> UploadFile:
-    """The file of a multipart upload: the field ``file``, else the first file sent."""
-    found = form.get("file")
-    if not isinstance(found, UploadFile):
-        found = next((v for v in form.values() if isinstance(v, UploadFile)), None)
-    if found is None:
-        raise refused(
-            422, "REQUEST_INVALID", "没有收到文件：请用 multipart/form-data 上传，字段名 file", "file"
-        )
-    return found
-
-
-def _store(request: Request, case_id: str, file: UploadFile) -> str:
-    case = case_folder(request, case_id)
-    server = server_of(request)
-    try:
-        return server.workspace.store_upload(case, file.filename or "scan", file.file, server.max_upload)
-    except BadUpload as exc:
-        status, code = _UPLOAD_REFUSALS[exc.reason]
-        raise refused(status, code, str(exc), "file") from None
-
-
-@router.post("/cases/{case_id}/files", status_code=201, summary="上传扫描件", openapi_extra=_UPLOAD_BODY)
+@router.post("/cases/{case_id}/files", status_code=201, summary="上传扫描件", openapi_extra=UPLOAD_BODY)
 async def upload(request: Request, case_id: str) -> dict[str, str]:
     """A scan or Word file → ``{file}``: the path to write in a paper's ``file:``."""
-    return {"file": await _stored(request, case_id)}
+    return {"file": await stored(request, case_id)}
 
 
 @router.post(
     "/cases/{case_id}/proposals",
     status_code=201,
     summary="上传扫描件并自动识别（OCR）",
-    openapi_extra=_UPLOAD_BODY,
+    openapi_extra=UPLOAD_BODY,
 )
 async def propose(request: Request, case_id: str) -> dict[str, object]:
     """Store the scan as ``files`` does, then read it: ``{file, proposal, message}``, where ``proposal``
     is a paper as ``intake --format json`` gives it (title, date, number, round, application_date,
     confidence, evidence) for the clerk to confirm, or None with the reason in ``message``."""
-    stored = await _stored(request, case_id)
+    file = await stored(request, case_id)
     proposer = server_of(request).proposer
-    return await run_in_threadpool(proposer.propose, case_folder(request, case_id), stored)
+    return await run_in_threadpool(proposer.propose, case_folder(request, case_id), file)
 
 
 @router.post("/cases/{case_id}/build", summary="装订（?draft=true 为草稿）")
