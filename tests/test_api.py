@@ -129,6 +129,8 @@ def test_put_keeps_comments_and_refuses_a_stale_write(api: TestClient, ws: Path)
     theirs["customer"]["mobile"] = "13900000000"
     stale = api.put("/api/cases/GY-2023-017", json=theirs, headers={"If-Match": tag})
     assert stale.status_code == 409 and _codes(stale.json()) == ["CASE_STALE"]
+    message = stale.json()["findings"][0]["message"]
+    assert "GY-2023-017" in message and str(path.parent) not in message  # never where the server keeps it
     assert stale.headers["etag"] == saved.headers["etag"]
     assert path.read_text(encoding="utf-8") == text
 

@@ -4,6 +4,7 @@ shape. Each case is made here as the outside case was (not the same file); see R
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -275,3 +276,69 @@ def test_a_login_ends_and_wrong_tries_are_throttled(ws: Path) -> None:
         assert login.status_code == 303
         set_cookie = login.headers["set-cookie"].lower()
         assert "max-age=43200" in set_cookie and "httponly" in set_cookie and "samesite=strict" in set_cookie
+
+
+def test_a_server_killed_while_writing_leaves_no_torn_file(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    import httpx
+    import yaml
+    from pypdf import PdfReader
+
+    from tests.serving import running
+
+    ws = workspace(tmp_path / "ws")
+    no_office = {"PAPERWORK_SOFFICE": str(tmp_path / "no-soffice")}  # no build here: no LibreOffice needed
+    pdf = (ws / "demo" / "scans" / "用电申请书.pdf").read_bytes()
+    written: list[str] = []
+    stop = threading.Event()
+
+    def edits(url: str) -> None:
+        with httpx.Client(base_url=url, timeout=10) as client:
+            n = 0
+            while not stop.is_set():
+                n += 1
+                with contextlib.suppress(httpx.HTTPError):
+                    current = client.get("/api/cases/GY-2023-017")
+                    data = current.json()
+                    data["customer"]["phone"] = f"010-{n:08d}"
+                    data["customer"]["name"] = "宏达精密机械有限公司" + "长" * (n % 50)  # files of many sizes
+                    written.append(data["customer"]["phone"])
+                    client.put(
+                        "/api/cases/GY-2023-017", json=data, headers={"If-Match": current.headers["ETag"]}
+                    )
+
+    def uploads(url: str) -> None:
+        with httpx.Client(base_url=url, timeout=10) as client:
+            n = 0
+            while not stop.is_set():
+                n += 1
+                with contextlib.suppress(httpx.HTTPError):
+                    body = pdf + f"\n% upload {n}\n".encode() + b"0" * (n * 5000 % 200_000)
+                    client.post("/api/cases/GY-2023-017/files", files={"file": ("扫描.pdf", body)})
+
+    with running(ws, "--no-cache", env=no_office) as srv:
+        workers = [threading.Thread(target=f, args=(srv.url,)) for f in (edits, uploads)]
+        for w in workers:
+            w.start()
+        time.sleep(2.0)
+        srv.process.send_signal(signal.SIGKILL)  # no clean-up: the power is cut
+        srv.process.wait()
+        stop.set()
+        for w in workers:
+            w.join()
+    assert written, "no edit reached the server"
+    data = yaml.safe_load((ws / "demo" / "case.yaml").read_text(encoding="utf-8"))
+    assert data["customer"]["phone"] in ["010-69441234", *written]  # the old file or one whole write
+    uploaded = sorted((ws / "demo" / "scans").glob("扫描*.pdf"))
+    assert uploaded, "no upload reached the server"
+    for scan in uploaded:  # a name is given only to a whole file
+        assert len(PdfReader(scan).pages) >= 1, scan.name
+    with running(ws, "--no-cache", env=no_office) as srv, srv.client() as client:  # starts again, works
+        current = client.get("/api/cases/GY-2023-017")
+        assert current.status_code == 200
+        data = current.json()
+        data["customer"]["phone"] = "010-99990000"
+        put = client.put("/api/cases/GY-2023-017", json=data, headers={"If-Match": current.headers["ETag"]})
+        assert put.status_code == 200

@@ -22,7 +22,7 @@ from paperwork.case.casefile import read_case, read_source, write_case, write_so
 from paperwork.case.paths import normalise_dates
 from paperwork.case.schema import json_schema
 from paperwork.case.yamlfile import parse_yaml
-from paperwork.errors import CaseError, OutsideWorkspace, PaperworkError, StaleWrite
+from paperwork.errors import CaseError, OutsideWorkspace, PaperworkError, Refused, StaleWrite
 from paperwork.files import sniff_file
 from paperwork.serve.builder import preview
 from paperwork.serve.deps import case_folder, create_new, refused, server_of
@@ -60,6 +60,12 @@ def _kept_inside(request: Request, case: CaseFolder, data: object) -> None:
     escaping = server_of(request).workspace.escaping(case, data)
     if escaping:
         raise refused(422, findings=escaping)
+
+
+def _stale(case_id: str, exc: StaleWrite) -> Refused:
+    """409 CASE_STALE naming the case, not where the server keeps its file."""
+    message = f"案卷 {case_id} 在您读取之后已被别人修改；请重新载入，再把您的修改填上（您的修改没有保存）"
+    return refused(409, "CASE_STALE", message, headers={"ETag": exc.current})
 
 
 def _checked_or_422(request: Request, case: CaseFolder) -> Any:
@@ -122,7 +128,7 @@ def put_case(
     try:
         tag = write_case(case.case_file, data, if_match)
     except StaleWrite as exc:
-        raise refused(409, "CASE_STALE", str(exc), headers={"ETag": exc.current}) from None
+        raise _stale(case_id, exc) from None
     payload = findings_payload(check(case.case_file, server_of(request).settings))
     return JSONResponse({**payload, "etag": tag}, headers={"ETag": tag})
 
@@ -157,7 +163,7 @@ async def put_source(
     try:
         tag = await run_in_threadpool(write_source, case.case_file, text, if_match)
     except StaleWrite as exc:
-        raise refused(409, "CASE_STALE", str(exc), headers={"ETag": exc.current}) from None
+        raise _stale(case_id, exc) from None
     except CaseError as exc:
         return JSONResponse({"ok": False, "findings": [f.to_dict() for f in exc.findings]}, status_code=422)
     payload = findings_payload(check(case.case_file, server_of(request).settings))
