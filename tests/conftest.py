@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -189,3 +189,20 @@ def outline(reader: PdfReader) -> list[tuple[int, str, int]]:
 
     walk(reader.outline, 0)
     return out
+
+
+@pytest.fixture()
+def ws(tmp_path: Path) -> Path:
+    """A workspace of copies: the demo case with its scans, and the in-progress case."""
+    from tests.serving import workspace
+
+    return workspace(tmp_path / "ws")
+
+
+@pytest.fixture()
+def api(ws: Path) -> Iterator[Any]:
+    """The server for ``ws`` in process (a TestClient); see :func:`tests.serving.in_process`."""
+    from tests.serving import in_process
+
+    with in_process(ws) as client:
+        yield client

@@ -13,10 +13,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from tests.conftest import ROOT, copy_demo
+from tests.conftest import ROOT, TODAY, blank_pdfs, copy_demo
 
 
 def free_port() -> int:
@@ -31,6 +32,19 @@ def workspace(folder: Path) -> Path:
     copy_demo(folder / "demo")
     shutil.copytree(ROOT / "fixtures" / "in-progress", folder / "in-progress")
     return folder
+
+
+def in_process(ws: Path, **kwargs: Any) -> Any:
+    """The server's app for ``ws`` in this process (FastAPI's TestClient, to use in a ``with``): a
+    stand-in converter, the tests' fixed day, 1 MB uploads; ``kwargs`` go to ``make_server``."""
+    from fastapi.testclient import TestClient
+
+    from paperwork.serve.app import create_app, make_server
+    from paperwork.serve.overview import ServerSettings
+
+    kwargs.setdefault("max_upload", 1 << 20)
+    server = make_server(ws, converter=blank_pdfs, settings=ServerSettings(today=TODAY), **kwargs)
+    return TestClient(create_app(server), base_url="http://127.0.0.1:8000", raise_server_exceptions=False)
 
 
 @dataclass

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,21 +20,8 @@ from paperwork.cli import cli
 from paperwork.serve.app import create_app, make_server
 from paperwork.serve.overview import ServerSettings
 from tests.conftest import DEMO, TODAY, blank_pdfs, outline
-from tests.serving import workspace
 
 REQUIRED_ROW = {"case_id", "customer", "kind", "ok", "errors", "warnings", "overdue"}
-
-
-@pytest.fixture()
-def ws(tmp_path: Path) -> Path:
-    return workspace(tmp_path / "ws")
-
-
-@pytest.fixture()
-def api(ws: Path) -> Iterator[TestClient]:
-    server = make_server(ws, converter=blank_pdfs, settings=ServerSettings(today=TODAY), max_upload=1 << 20)
-    with TestClient(create_app(server), base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
-        yield client
 
 
 def _cli_json(*args: str) -> object:

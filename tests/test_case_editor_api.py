@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -17,23 +16,7 @@ from pypdf import PdfReader
 from paperwork.case.paths import leaves
 from paperwork.case.schema import json_schema
 from paperwork.rules.resolution import resolve_file
-from paperwork.serve.app import create_app, make_server
-from paperwork.serve.overview import ServerSettings
 from paperwork.serve.recognition import duplicate_of
-from tests.conftest import TODAY, blank_pdfs
-from tests.serving import workspace
-
-
-@pytest.fixture()
-def ws(tmp_path: Path) -> Path:
-    return workspace(tmp_path / "ws")
-
-
-@pytest.fixture()
-def api(ws: Path) -> Iterator[TestClient]:
-    server = make_server(ws, converter=blank_pdfs, settings=ServerSettings(today=TODAY), max_upload=1 << 20)
-    with TestClient(create_app(server), base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
-        yield client
 
 
 def _new(api: TestClient, case_id: str = "GY-2031-200", applied: str = "2026-11-25") -> None:

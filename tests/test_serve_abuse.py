@@ -17,32 +17,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from paperwork.case.casefile import read_case
-from paperwork.serve.app import create_app, make_server
-from paperwork.serve.overview import ServerSettings
 from paperwork.serve.security import host_of
 from paperwork.serve.workspace import CaseFolder, Workspace
-from tests.conftest import TODAY, blank_pdfs
-from tests.serving import workspace
+from tests.serving import in_process, workspace
 
 LIMIT = 1 << 20  # 1 MB uploads in these tests
 
 
-@pytest.fixture()
-def ws(tmp_path: Path) -> Path:
-    return workspace(tmp_path / "ws")
-
-
 def _client(ws: Path, **kwargs: object) -> TestClient:
-    server = make_server(
-        ws, converter=blank_pdfs, settings=ServerSettings(today=TODAY), max_upload=LIMIT, **kwargs
-    )  # type: ignore[arg-type]
-    return TestClient(create_app(server), base_url="http://127.0.0.1:8000", raise_server_exceptions=False)
-
-
-@pytest.fixture()
-def api(ws: Path) -> Iterator[TestClient]:
-    with _client(ws) as client:
-        yield client
+    client: TestClient = in_process(ws, **kwargs)
+    return client
 
 
 def _codes(answer: object) -> list[str]:
