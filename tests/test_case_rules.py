@@ -222,3 +222,25 @@ def test_the_2024_rules_time_cases_applied_for_from_june_2024() -> None:
     reply = next(s for s in rules.steps if s.step == "供电方案答复")
     assert (reply.limit.single, reply.limit.dual, reply.article) == (10, 20, "第二十二条")
     assert load_case(IN_PROGRESS).application_date >= date(2024, 6, 1)
+
+
+def test_a_step_timed_only_for_important_customers_is_shown_untimed_for_the_others() -> None:
+    from paperwork.rules.timeline import timeline
+    from paperwork.rules.workdays import load_calendar
+
+    data = yaml.safe_load(IN_PROGRESS.read_text(encoding="utf-8"))
+    calendar = load_calendar()
+
+    def review(important: bool | None) -> object:
+        data["customer"]["important"] = important
+        resolved = resolve(loads_case(yaml.safe_dump(data, allow_unicode=True)))
+        line = timeline(resolved, None, calendar, date(2026, 11, 2))
+        return next(s for s in line.steps if s.step.startswith("设计文件审核"))
+
+    untimed = review(None)  # not said to be a 重要电力用户: the 2024 rules set no limit
+    assert untimed.start == date(2026, 10, 19) and untimed.working_days == 10  # type: ignore[attr-defined]
+    assert not untimed.timed and not untimed.overdue and untimed.remaining is None  # type: ignore[attr-defined]
+    assert untimed.due is None and "不计时" in untimed.figure  # type: ignore[attr-defined]
+    assert untimed.to_dict()["timed"] is False  # type: ignore[attr-defined]
+    timed = review(True)  # an important customer: 3 working days, and this one is over
+    assert timed.timed and timed.overdue and timed.remaining == 3 - 10  # type: ignore[attr-defined]

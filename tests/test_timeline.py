@@ -86,8 +86,10 @@ def test_status_json_contract(runner: CliRunner) -> None:
         assert {"step", "start", "end", "working_days", "limit", "overdue", "article"} <= set(step)
     reply = data["steps"][0]
     assert (reply["step"], reply["limit"], reply["article"]) == ("供电方案答复", 10, "第二十二条")
-    # 设计文件审核 is timed by the 2024 rules only for 重要电力用户; this customer is not one
-    assert not any(s["step"].startswith("设计文件审核") for s in data["steps"])
+    # 设计文件审核 is timed by the 2024 rules only for 重要电力用户; this customer is not one: shown untimed
+    review = next(s for s in data["steps"] if s["step"].startswith("设计文件审核"))
+    assert review["timed"] is False and review["overdue"] is False and review["due"] is None
+    assert review["working_days"] == 10 and review["remaining"] is None
     assert data["next_step"]["step"] == "图纸送审"
 
 

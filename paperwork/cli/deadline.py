@@ -44,7 +44,7 @@ def status_cmd(
 ) -> None:
     """案卷进度：每一步的起止日期、用了几个工作日、时限、是否超期，以及下一步要带什么。"""
     from paperwork.rules.checklist import next_step
-    from paperwork.rules.timeline import timeline
+    from paperwork.rules.timeline import UNTIMED, timeline
 
     if chart_path:
         from importlib.util import find_spec
@@ -71,10 +71,14 @@ def status_cmd(
         f"{resolved.case.case_id} {resolved.case.customer.name}（{line.regime.name}，截至 {day.isoformat()}）"
     )
     for s in line.steps:
+        why = "" if s.timed else f"，{UNTIMED}"
         if s.start is None:
-            click.echo(f"  {s.step}：未开始（时限 {s.limit} 个工作日）")
+            click.echo(f"  {s.step}：未开始（{s.figure}{why}）")
             continue
         end = s.end.isoformat() if s.end else "进行中"
+        if not s.timed:
+            click.echo(f"  {s.step}：{s.start.isoformat()} → {end}，{s.figure}{why}")
+            continue
         if s.overdue:
             state = style(f"超期 {-(s.remaining or 0)} 个工作日", fg="red")
         elif s.end is None:
@@ -83,7 +87,7 @@ def status_cmd(
             )
         else:
             state = style("按时", fg="green")
-        click.echo(f"  {s.step}：{s.start.isoformat()} → {end}，{s.working_days}/{s.limit} 个工作日，{state}")
+        click.echo(f"  {s.step}：{s.start.isoformat()} → {end}，{s.figure}，{state}")
     for note in notes:
         click.echo(style(f"注意：{note}", fg="yellow"))
     if upcoming is None:

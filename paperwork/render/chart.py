@@ -59,7 +59,7 @@ def _draw(fig: Any, line: Timeline, title: str, font: Path, out: Path) -> Path:
         if step.due:
             due = mdates.date2num(step.due)
             ax.plot([due, due], [y - 0.38, y + 0.38], color="black", linewidth=2)
-        label = f"{step.working_days}/{step.limit} 个工作日 {step.state}"
+        label = f"{step.figure} {step.state}"
         at = max(end, step.due) if step.due else end
         ax.text(mdates.date2num(at) + 2, y, label, va="center", fontsize=9, fontproperties=chinese)
     ax.set_yticks(range(len(steps)), [s.step for s in steps], fontproperties=chinese)

@@ -64,7 +64,9 @@ def _step_names(entries: list[CaseEntry]) -> list[tuple[str, str]]:
     limits: dict[str, set[int]] = {}
     for entry in entries:
         for step in entry.timeline.steps if entry.timeline else ():
-            limits.setdefault(step.step, set()).add(step.limit)
+            found = limits.setdefault(step.step, set())
+            if step.timed:
+                found.add(step.limit)
     return [
         (name, f"{name} 工作日（限{next(iter(found))}）" if len(found) == 1 else f"{name} 工作日")
         for name, found in limits.items()

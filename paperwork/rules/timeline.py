@@ -68,6 +68,11 @@ class _File:
     regimes: tuple[Regime, ...]
 
 
+#: How a step the regime does not time for this case is called (the 2024 rules time 设计文件审核 and
+#: 中间检查 only for 重要电力用户).
+UNTIMED = "只对重要电力用户规定时限"
+
+
 @dataclass(frozen=True)
 class StepTime:
     """A step of one case: its dates, the working days it took (or has taken), its limit."""
@@ -79,6 +84,9 @@ class StepTime:
     limit: int
     due: dt.date | None
     article: str = ""
+    #: False: the regime sets no limit for this case (a step it times only for 重要电力用户); the
+    #: step is shown with its working days, never overdue, never due.
+    timed: bool = True
 
     @property
     def open(self) -> bool:
@@ -86,21 +94,32 @@ class StepTime:
 
     @property
     def overdue(self) -> bool:
-        return self.working_days is not None and self.working_days > self.limit
+        return self.timed and self.working_days is not None and self.working_days > self.limit
 
     @property
     def state(self) -> str:
-        """未开始, 超期, 进行中 or 按时: the one word the CLI, the page and the chart use."""
+        """未开始, 超期, 进行中, 按时 or 已结束 (untimed): the one word every screen uses."""
         if self.start is None:
             return "未开始"
         if self.overdue:
             return "超期"
-        return "进行中" if self.end is None else "按时"
+        if self.end is None:
+            return "进行中"
+        return "按时" if self.timed else "已结束"
 
     @property
     def remaining(self) -> int | None:
-        """Working days left (negative: late by that many), None before the start."""
-        return None if self.working_days is None else self.limit - self.working_days
+        """Working days left (negative: late by that many), None before the start or when untimed."""
+        return None if self.working_days is None or not self.timed else self.limit - self.working_days
+
+    @property
+    def figure(self) -> str:
+        """The working days as every screen prints them: ``30/10 个工作日``, or ``12 个工作日（不计时）``."""
+        if self.working_days is None:
+            return f"时限 {self.limit} 个工作日" if self.timed else "不计时"
+        if not self.timed:
+            return f"{self.working_days} 个工作日（不计时）"
+        return f"{self.working_days}/{self.limit} 个工作日"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -113,6 +132,7 @@ class StepTime:
             "remaining": self.remaining,
             "due": self.due.isoformat() if self.due else None,
             "article": self.article or None,
+            "timed": self.timed,
         }
 
 
@@ -186,8 +206,7 @@ def timeline(resolved: Resolved, regime: Regime | None, calendar: WorkCalendar, 
     dual = resolved.case.power_sources == 2
     steps = []
     for rule in regime.steps:
-        if rule.scope == "important" and resolved.case.customer.important is not True:
-            continue
+        timed = rule.scope != "important" or resolved.case.customer.important is True
         limit = rule.limit.dual if dual else rule.limit.single
         rounds = _rounds_of_step(resolved, rule) if rule.per_round else [None]
         for round_ in rounds:
@@ -195,11 +214,11 @@ def timeline(resolved: Resolved, regime: Regime | None, calendar: WorkCalendar, 
             start = _event(resolved, rule.start, round_)
             end = _event(resolved, rule.end, round_)
             if start is None:
-                steps.append(StepTime(name, None, end, None, limit, None, rule.article))
+                steps.append(StepTime(name, None, end, None, limit, None, rule.article, timed))
                 continue
             until = end if end is not None else today
             used = calendar.working_days(start, until)
-            due = calendar.add_working_days(start, limit)
-            steps.append(StepTime(name, start, end, used, limit, due, rule.article))
+            due = calendar.add_working_days(start, limit) if timed else None
+            steps.append(StepTime(name, start, end, used, limit, due, rule.article, timed))
     dates = [d for s in steps for d in (s.start, s.end, s.due) if d]
     return Timeline(regime, tuple(steps), today, calendar.missing_years([*dates, today]))
