@@ -141,14 +141,19 @@ def safe_name(text: str, fallback: str = "file", limit: int = 120) -> str:
     return name or fallback
 
 
+def _candidates(folder: Path, stem: str, suffix: str, limit: int = 1000) -> Iterator[Path]:
+    """``stem+suffix``, ``stem-2+suffix``, … : the names tried for a new file, in order."""
+    for n in range(1, limit):
+        yield folder / (f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}")
+
+
 def free_name(
     folder: Path, stem: str, suffix: str, same: Callable[[Path], bool] | None = None, limit: int = 1000
 ) -> Path | None:
     """``folder/stem+suffix``, or ``stem-2``, ``stem-3`` … : the first name not taken, or taken by
     a file that ``same`` says is the very one being written (then it is reused). None when
     ``limit`` names are all taken."""
-    for n in range(1, limit):
-        target = folder / (f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}")
+    for target in _candidates(folder, stem, suffix, limit):
         if not target.exists() and not target.is_symlink():
             return target
         if same is not None and target.is_file() and not target.is_symlink() and same(target):
@@ -163,8 +168,7 @@ def claim_name(
     atomically (a hard link fails when another writer took the name first: the next is tried), so
     two writers at once never get, or overwrite, the same name. A name ``same`` says holds this very
     file is reused (``tmp`` is removed). None when every name is taken."""
-    for n in range(1, 1000):
-        target = folder / (f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}")
+    for target in _candidates(folder, stem, suffix):
         if target.exists() or target.is_symlink():
             if same is not None and target.is_file() and not target.is_symlink() and same(target):
                 tmp.unlink()

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import json
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -278,32 +279,28 @@ def test_a_server_killed_while_writing_leaves_no_torn_file(tmp_path: Path) -> No
     written: list[str] = []
     stop = threading.Event()
 
-    def edits(url: str) -> None:
-        with httpx.Client(base_url=url, timeout=10) as client:
-            n = 0
-            while not stop.is_set():
-                n += 1
-                with contextlib.suppress(httpx.HTTPError):
-                    current = client.get("/api/cases/GY-2023-017")
-                    data = current.json()
-                    data["customer"]["phone"] = f"010-{n:08d}"
-                    data["customer"]["name"] = "宏达精密机械有限公司" + "长" * (n % 50)  # files of many sizes
-                    written.append(data["customer"]["phone"])
-                    client.put(
-                        "/api/cases/GY-2023-017", json=data, headers={"If-Match": current.headers["ETag"]}
-                    )
+    def edit(client: httpx.Client, n: int) -> None:
+        current = client.get("/api/cases/GY-2023-017")
+        data = current.json()
+        data["customer"]["phone"] = f"010-{n:08d}"
+        data["customer"]["name"] = "宏达精密机械有限公司" + "长" * (n % 50)  # files of many sizes
+        written.append(data["customer"]["phone"])
+        client.put("/api/cases/GY-2023-017", json=data, headers={"If-Match": current.headers["ETag"]})
 
-    def uploads(url: str) -> None:
+    def upload(client: httpx.Client, n: int) -> None:
+        body = pdf + f"\n% upload {n}\n".encode() + b"0" * (n * 5000 % 200_000)
+        client.post("/api/cases/GY-2023-017/files", files={"file": ("扫描.pdf", body)})
+
+    def again_and_again(url: str, job: Callable[[httpx.Client, int], None]) -> None:
         with httpx.Client(base_url=url, timeout=10) as client:
-            n = 0
-            while not stop.is_set():
-                n += 1
+            for n in itertools.count(1):
+                if stop.is_set():
+                    return
                 with contextlib.suppress(httpx.HTTPError):
-                    body = pdf + f"\n% upload {n}\n".encode() + b"0" * (n * 5000 % 200_000)
-                    client.post("/api/cases/GY-2023-017/files", files={"file": ("扫描.pdf", body)})
+                    job(client, n)
 
     with running(ws, "--no-cache", env=no_office) as srv:
-        workers = [threading.Thread(target=f, args=(srv.url,)) for f in (edits, uploads)]
+        workers = [threading.Thread(target=again_and_again, args=(srv.url, job)) for job in (edit, upload)]
         for w in workers:
             w.start()
         time.sleep(2.0)

@@ -13,10 +13,6 @@ from paperwork.rules.resolution import Resolved
 __all__ = ["PLAUSIBLE_YEARS", "PROCESS_YEARS", "check_before_application", "check_years_after_application"]
 
 
-def _d(day: date | None) -> str:
-    return day.isoformat() if day else "（无）"
-
-
 #: A customer's own paper (a certificate, a licence) older than this before the application is
 #: most likely a typo in the year.
 PLAUSIBLE_YEARS = 40
@@ -33,35 +29,34 @@ def check_years_after_application(r: Resolved, emit: Emit, at: Checking) -> Iter
     the application's, when every process paper is that late (one finding), else that paper's."""
     start = r.case.application_date
     dated = [
-        p
+        (p, p.document.date)
         for p in r.papers
         if not p.implicit and p.form is not None and not p.form.may_predate and p.document.date
     ]
     late = [
-        p
-        for p in dated
-        if _years(p.document.date or start, start) > PROCESS_YEARS
-        and (at.today is None or (p.document.date or start) <= at.today)  # a future date is said so already
+        (p, day)
+        for p, day in dated
+        if day is not None
+        and _years(day, start) > PROCESS_YEARS
+        and (at.today is None or day <= at.today)  # a future date is said so already
     ]
-    if not late:
-        return
-    if len(late) == len(dated):
-        first = min(late, key=lambda p: p.document.date or start)
-        years = int(_years(first.document.date or start, start))
+    if late and len(late) == len(dated):
+        first, day = min(late, key=lambda pair: pair[1])
+        years = int(_years(day, start))
         yield emit(
             "error" if years > 2 * PROCESS_YEARS else "warning",
             "DATE_IMPLAUSIBLE",
-            f"报装日期 {start.isoformat()} 比最早的流程资料{first.title}（{_d(first.document.date)}）"
+            f"报装日期 {start.isoformat()} 比最早的流程资料{first.title}（{day.isoformat()}）"
             f"早了 {years} 年；一次报装不会拖这么久，请核对报装日期的年份",
             "application_date",
         )
         return
-    for p in late:
-        years = int(_years(p.document.date or start, start))
+    for p, day in late:
+        years = int(_years(day, start))
         yield emit(
             "error" if years > 2 * PROCESS_YEARS else "warning",
             "DATE_IMPLAUSIBLE",
-            f"{p.title}的日期 {_d(p.document.date)} 比报装日期 {start.isoformat()} 晚了 {years} 年；"
+            f"{p.title}的日期 {day.isoformat()} 比报装日期 {start.isoformat()} 晚了 {years} 年；"
             "一次报装不会拖这么久，请核对这份资料的年份",
             f"{p.path}.date",
         )

@@ -275,14 +275,20 @@ def scan_file(request: Request, case_id: str, name: str) -> FileResponse:
     return _inline(request, case_id, case.folder / "scans" / plain_name(name, "文件名"), "name")
 
 
-def _inline(request: Request, case_id: str, path: Path, field: str) -> FileResponse:
-    """A scan or file of a case, inline where the browser shows it (PDF, image), else as a download."""
+def _existing(request: Request, path: Path, field: str) -> Path:
+    """``path`` resolved: 403 when it leads out of the workspace, 404 FILE_MISSING when it is not there."""
     try:
         real = server_of(request).workspace.inside(path)
     except OutsideWorkspace as exc:
         raise refused(403, "REQUEST_INVALID", str(exc), field) from None
     if not real.is_file():
         raise refused(404, "FILE_MISSING", f"文件 {path.name} 不存在", field)
+    return real
+
+
+def _inline(request: Request, case_id: str, path: Path, field: str) -> FileResponse:
+    """A scan or file of a case, inline where the browser shows it (PDF, image), else as a download."""
+    real = _existing(request, path, field)
     kind = sniff_file(real)
     media = "application/pdf" if kind is not None and kind.kind == "pdf" else None
     if kind is not None and kind.kind == "image":
@@ -306,14 +312,7 @@ def _paper_file(request: Request, case: CaseFolder, n: int) -> Path:
     name = paper.get("file") if isinstance(paper, dict) else None
     if not isinstance(name, str) or not name.strip():
         raise refused(404, "FILE_MISSING", f"资料第 {n + 1} 行没有文件", "n")
-    path = case.folder / name.replace("\\", "/")
-    try:
-        real = server_of(request).workspace.inside(path)
-    except OutsideWorkspace as exc:
-        raise refused(403, "REQUEST_INVALID", str(exc), "n") from None
-    if not real.is_file():
-        raise refused(404, "FILE_MISSING", f"文件 {path.name} 不存在", "n")
-    return real
+    return _existing(request, case.folder / name.replace("\\", "/"), "n")
 
 
 @router.get("/cases/{case_id}/documents/{n}/file", summary="打开资料的扫描件或文件（n 为 documents[n]）")

@@ -64,12 +64,27 @@ def make_server(
     return Server(Workspace(workspace), settings, builder, Access(token, hosts), proposer, max_upload)
 
 
-class BodyLimit:
-    """Refuse a body that grows past ``limit`` bytes while it streams in (413 ``UPLOAD_TOO_LARGE``),
-    also one sent without a Content-Length: nothing past the limit is read, let alone written."""
+#: What a request body may hold besides its file: the form's own lines.
+_FORM_LINES = 1 << 20
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+
+def _too_large(max_upload: int) -> Refused:
+    mb = max_upload // (1024 * 1024)
+    text = f"发来的内容超过 {mb} MB，没有接收；请压缩或分开上传"
+    return Refused(413, (Finding("UPLOAD_TOO_LARGE", "error", text),))
+
+
+class BodyLimit:
+    """Refuse a body larger than an upload may be (413 ``UPLOAD_TOO_LARGE``): by its Content-Length
+    (:meth:`allows`, asked first), and while it streams in for one sent without: nothing past the
+    limit is read, let alone written."""
+
+    def __init__(self, app: ASGIApp, max_upload: int) -> None:
+        self.app, self.max_upload = app, max_upload
+
+    @staticmethod
+    def allows(size: int, max_upload: int) -> bool:
+        return size <= max_upload + _FORM_LINES
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -82,10 +97,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    mb = self.limit // (1024 * 1024)
-                    text = f"发来的内容超过 {mb} MB，没有接收；请压缩或分开上传"
-                    raise Refused(413, (Finding("UPLOAD_TOO_LARGE", "error", text),))
+                if not self.allows(seen, self.max_upload):
+                    raise _too_large(self.max_upload)
             return message
 
         await self.app(scope, counted, send)
@@ -119,7 +132,7 @@ def create_app(server: Server) -> FastAPI:
     app.state.server = server
     app.include_router(router)
     app.include_router(views.router)
-    app.add_middleware(BodyLimit, limit=server.max_upload + (1 << 20))
+    app.add_middleware(BodyLimit, max_upload=server.max_upload)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
 
@@ -151,11 +164,8 @@ def create_app(server: Server) -> FastAPI:
                 "请用启动时 --allowed-host 给的名字或 IP 地址访问"
             )
             return _refusal(request, Refused(400, (Finding("HOST_NOT_ALLOWED", "error", message),)))
-        limit = server.max_upload + (1 << 20)  # the form's own lines besides the file
-        if int(h.get("content-length") or 0) > limit:
-            mb = server.max_upload // (1024 * 1024)
-            message = f"发来的内容超过 {mb} MB，没有接收；请压缩或分开上传"
-            return _refusal(request, Refused(413, (Finding("UPLOAD_TOO_LARGE", "error", message),)))
+        if not BodyLimit.allows(int(h.get("content-length") or 0), server.max_upload):
+            return _refusal(request, _too_large(server.max_upload))
         if Access.cross_site(request.method, h.get("host"), h.get("origin"), h.get("sec-fetch-site")):
             message = "拒绝了来自其他网站的修改请求（跨站请求）"
             return _refusal(request, Refused(403, (Finding("REQUEST_INVALID", "error", message),)))
