@@ -88,7 +88,7 @@ def check_fields(r: Resolved, emit: Emit, at: Checking) -> Iterator[Finding]:
             yield emit(
                 "error",
                 "FIELD_MISSING",
-                f"{p.title}（{_d(doc.date)}）缺少申请日期 application_date；请照答复单上的申请日期填写",
+                f"{p.title}（{_d(doc.date)}）缺少申请日期；请照答复单上的申请日期填写",
                 f"{p.path}.application_date",
             )
         if doc.round is not None and p.form.count != "per_round":
