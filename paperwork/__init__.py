@@ -17,6 +17,7 @@ from paperwork.case.dates import parse_date
 from paperwork.case.model import Case, Document, dump_case, load_case, loads_case
 from paperwork.case.schema import json_schema, starter_yaml
 from paperwork.errors import (
+    AccountError,
     AttachmentError,
     BadUpload,
     CaseError,
@@ -25,6 +26,7 @@ from paperwork.errors import (
     ConversionError,
     DateFormatError,
     FontError,
+    HistoryUnavailable,
     OcrUnavailable,
     OutsideWorkspace,
     PaperworkError,
@@ -61,6 +63,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "CODES",
+    "AccountError",
     "AttachmentError",
     "BadUpload",
     "BuildResult",
@@ -77,6 +80,7 @@ __all__ = [
     "Finding",
     "FontError",
     "Form",
+    "HistoryUnavailable",
     "OcrUnavailable",
     "OutsideWorkspace",
     "PaperworkError",

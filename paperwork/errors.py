@@ -19,6 +19,8 @@ codes and HTTP statuses, and they decide from the attributes (``findings``,
     ├── WouldOverwrite             an output file exists and is not the case being added to
     ├── OutsideWorkspace           a name from a request that is not a plain name inside the workspace
     ├── BadUpload                  an upload refused (reason: too_large, empty, wrong_kind, no_free_name)
+    ├── AccountError               a user that cannot be added, found or changed (reason)
+    ├── HistoryUnavailable         the workspace's database cannot be read or written (damaged, locked)
     └── Refused                    a request the server answers with ``status`` and findings
 """
 
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from paperwork.finding import Finding
 
 __all__ = [
+    "AccountError",
     "AttachmentError",
     "BadUpload",
     "CaseError",
@@ -40,6 +43,7 @@ __all__ = [
     "ConversionError",
     "DateFormatError",
     "FontError",
+    "HistoryUnavailable",
     "OcrUnavailable",
     "OutsideWorkspace",
     "PaperworkError",
@@ -156,6 +160,23 @@ class BadUpload(PaperworkError):
         super().__init__(message)
         self.reason = reason
         self.limit = limit
+
+
+AccountProblem = Literal["exists", "unknown", "bad_name", "weak_password", "last_admin"]
+
+
+class AccountError(PaperworkError):
+    """A user that cannot be added, found or changed: ``reason`` says why."""
+
+    def __init__(self, message: str, reason: AccountProblem) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class HistoryUnavailable(PaperworkError):
+    """The workspace's database (users, the record of changes) cannot be read or written: damaged,
+    locked by another program, or its folder not writable. Writes are refused rather than made
+    without a record."""
 
 
 class Refused(PaperworkError):

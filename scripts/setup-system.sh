@@ -5,7 +5,7 @@
 # LibreOffice is driven over UNO by Debian's python3) and chromium (the browser tests, driven by Playwright).
 set -euo pipefail
 packages=(libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-uming fonts-arphic-ukai fonts-wqy-microhei
-          fonts-liberation2 fonts-crosextra-carlito poppler-utils qpdf make python3-venv python3-uno chromium)
+          fonts-liberation2 fonts-crosextra-carlito poppler-utils qpdf make python3-venv python3-uno chromium openssl)
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 fc-list :lang=zh 2>/dev/null | grep -qi "noto" || need+=(fonts-noto-cjk)
@@ -24,6 +24,8 @@ command -v "${PYTHON:-python3}" >/dev/null 2>&1 || need+=(python3)
 "${PYTHON:-python3}" -c "import ensurepip, venv" >/dev/null 2>&1 || need+=(python3-venv)
 /usr/bin/python3 -c "import uno" >/dev/null 2>&1 || need+=(python3-uno)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# the TLS test makes a self-signed certificate
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: all present (${packages[*]})"
   exit 0

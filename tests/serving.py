@@ -54,6 +54,7 @@ class Running:
     log: Path
 
     def client(self, **kwargs: object) -> httpx.Client:
+        kwargs.setdefault("verify", not self.url.startswith("https"))  # the tests' self-signed certificate
         return httpx.Client(base_url=self.url, timeout=120, **kwargs)  # type: ignore[arg-type]
 
 
@@ -66,14 +67,14 @@ def running(ws: Path, *extra: str, env: dict[str, str] | None = None) -> Iterato
     cmd = [sys.executable, "-m", "paperwork", "serve", str(ws), "--port", str(port), *extra]
     with log.open("w") as out:
         process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=full_env, text=True)
-    url = f"http://127.0.0.1:{port}"
+    url = f"{'https' if '--tls-cert' in extra else 'http'}://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"paperwork serve ended: {log.read_text(encoding='utf-8')}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(url + "/static/style.css", timeout=2).status_code == 200:
+                if httpx.get(url + "/static/style.css", timeout=2, verify=False).status_code == 200:
                     break
             if time.monotonic() > deadline:
                 raise RuntimeError(f"paperwork serve did not answer: {log.read_text(encoding='utf-8')}")

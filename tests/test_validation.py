@@ -308,13 +308,26 @@ ABUSE_CODES = {
 }
 
 
+#: Codes of the logins and the record of changes: asserted by tests/test_team.py.
+TEAM_CODES = {
+    "LOGIN_REQUIRED",
+    "LOGIN_FAILED",
+    "ADMIN_REQUIRED",
+    "ACCOUNT_INVALID",
+    "HISTORY_UNAVAILABLE",
+    "HISTORY_NOT_FOUND",
+}
+
+
 def test_every_finding_code_is_exercised() -> None:
     from_fixtures = {c for path in BROKEN.glob("*.yaml") for c, _ in findings_of(path)}
-    assert from_fixtures | set(RECIPES) | SERVER_CODES | ABUSE_CODES == set(CODES)
+    assert from_fixtures | set(RECIPES) | SERVER_CODES | ABUSE_CODES | TEAM_CODES == set(CODES)
     server_tests = (Path(__file__).parent / "test_api.py").read_text(encoding="utf-8")
     assert all(f'"{code}"' in server_tests for code in SERVER_CODES)
     abuse_tests = (Path(__file__).parent / "test_serve_abuse.py").read_text(encoding="utf-8")
     assert all(f'"{code}"' in abuse_tests for code in ABUSE_CODES)
+    team_tests = (Path(__file__).parent / "test_team.py").read_text(encoding="utf-8")
+    assert all(f'"{code}"' in team_tests for code in TEAM_CODES)
 
 
 shift = st.integers(min_value=-400, max_value=400)

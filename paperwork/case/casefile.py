@@ -192,21 +192,23 @@ def read_source(path: Path) -> tuple[str, str]:
     return raw.decode("utf-8-sig", errors="replace"), etag(raw)
 
 
-def write_source(path: Path, text: str, if_match: str | None) -> str:
-    """Write the case file's whole text, only when it parses as YAML; return the new ETag.
+def write_source(path: Path, text: str | bytes, if_match: str | None) -> str:
+    """Write the case file's whole text (or its bytes, kept as they are), only when it parses as YAML;
+    return the new ETag.
 
     StaleWrite when the file changed since ``if_match`` was read; the reader's CaseError (with the
     line) when ``text`` does not parse, and then nothing is written.
     """
     from filelock import FileLock
 
-    parse_yaml(text, str(path))
+    raw = text if isinstance(text, bytes) else text.encode("utf-8")
+    parse_yaml(raw.decode("utf-8-sig", errors="replace"), str(path))
     with _WRITE_LOCK, FileLock(str(path.parent / f".{path.name}.lock")):
         current = etag(path.read_bytes())
         if if_match is not None and not _same_tag(if_match, current):
             raise StaleWrite(path, current)
-        write_atomic(path, text)
-        return etag(text.encode("utf-8"))
+        write_atomic(path, raw)
+        return etag(raw)
 
 
 def create_case(path: Path, data: dict[str, object], comment: str) -> str:

@@ -37,6 +37,19 @@ from paperwork.cli.common import cli, day_of, style
     "其他名字一律拒绝，防 DNS 重绑定。",
 )
 @click.option(
+    "--tls-cert",
+    type=click.Path(exists=True, dir_okay=False),
+    help="TLS 证书文件（PEM）：与 --tls-key 一起给出时用 HTTPS 服务，密码不以明文经过网络。",
+)
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="TLS 私钥文件（PEM）。")
+@click.option(
+    "--session-hours",
+    default=12.0,
+    show_default=True,
+    type=click.FloatRange(0.01, 24 * 30),
+    help="登录多久后失效（小时）。",
+)
+@click.option(
     "--today",
     type=click.DateTime(["%Y-%m-%d"]),
     help="按这一天检查和计算时限（默认每次请求时的今天；演示和测试用）。",
@@ -49,22 +62,41 @@ def serve_cmd(
     max_upload: int,
     no_cache: bool,
     allowed_hosts: tuple[str, ...],
+    tls_cert: str | None,
+    tls_key: str | None,
+    session_hours: float,
     today: Any,
 ) -> None:
     """网页服务：客服用浏览器管理案卷（工作区 = 一个文件夹，每个案卷一个子文件夹），脚本用 HTTP API。"""
     from paperwork.binder.libreoffice import user_cache_dir
     from paperwork.cli.environment import cache_folder, office_settings
     from paperwork.errors import PaperworkError
+    from paperwork.serve.accounts import Accounts
     from paperwork.serve.app import make_server, serve, start_office
     from paperwork.serve.overview import ServerSettings
     from paperwork.serve.security import is_loopback
+    from paperwork.serve.store import Store
 
     token = (token or "").strip() or None
-    if not is_loopback(host) and token is None:
+    tls = _tls(tls_cert, tls_key)
+    with_users = Accounts(Store(Path(workspace).resolve())).any()
+    if not is_loopback(host) and token is None and not with_users:
         raise click.UsageError(
-            f"--host {host} 会让其他电脑访问这台服务器，必须同时设口令："
-            "--token 口令 或环境变量 PAPERWORK_TOKEN"
+            f"--host {host} 会让其他电脑访问这台服务器，必须先设登录：给每位客服建用户"
+            "（paperwork users add 名字 --workspace 工作区），"
+            "或设口令 --token 口令 / 环境变量 PAPERWORK_TOKEN"
         )
+    if host != "127.0.0.1" and tls is None:
+        click.echo(
+            style(
+                f"警告：--host {host} 没有 TLS：密码、口令和案卷会以明文经过网络。"
+                "请用 --tls-cert 证书 --tls-key 私钥 启动 HTTPS（见 README）。",
+                fg="yellow",
+            ),
+            err=True,
+        )
+    if with_users and token:
+        click.echo("注意：工作区已有用户，--token 不再适用；请用 paperwork users token 名字 给脚本发口令。")
     cache = None if no_cache else cache_folder()
     server = make_server(
         Path(workspace),
@@ -75,6 +107,7 @@ def serve_cmd(
         max_upload=max_upload * 1024 * 1024,
         settings=ServerSettings(today=day_of(today) if today else None),
         allowed_hosts=(host, *allowed_hosts),
+        session_seconds=int(session_hours * 3600),
     )
     office = getattr(server.converter, "mode", "cold")
     click.echo(f"工作区：{os.path.abspath(workspace)}（{len(server.workspace.cases())} 个案卷）")
@@ -94,7 +127,27 @@ def serve_cmd(
 
     def ready(address: str) -> None:
         click.echo(style(f"已启动：{address}  （按 Ctrl-C 停止）", fg="green"))
-        if token:
+        if with_users:
+            click.echo("工作区有用户：每位客服用自己的用户名和密码登录，修改都记在修改记录里。")
+        elif token:
             click.echo("已设口令：浏览器会先显示登录页。")
 
-    serve(server, host, port, ready=ready)
+    serve(server, host, port, ready=ready, tls=tls)
+
+
+def _tls(cert: str | None, key: str | None) -> tuple[str, str] | None:
+    """The certificate and key to serve HTTPS with, checked to load (a usage error when not)."""
+    import ssl
+
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        raise click.UsageError("--tls-cert 和 --tls-key 要一起给出")
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (ssl.SSLError, OSError) as exc:
+        raise click.UsageError(
+            f"TLS 证书 {cert} 或私钥 {key} 无法使用（{exc.strerror or exc}）；"
+            "请给 PEM 格式、相互匹配、没有密码的证书和私钥"
+        ) from None
+    return cert, key

@@ -127,6 +127,7 @@ class _File:
     steps: tuple[Step, ...] = ()
     order: tuple[OrderRule, ...] = ()
     binders: tuple[BinderSpec, ...] = ()
+    signed_by_record: tuple[Literal["filer", "checker"], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,9 @@ class Bureau:
     order: tuple[OrderRule, ...]
     binders: tuple[BinderSpec, ...]
     derived: tuple[DerivedRule, ...] = ()
+    #: The archive fields (filer 立卷人, checker 检查人) the server fills, where the case leaves them empty,
+    #: with the display name of the user who builds.
+    signed_by_record: tuple[Literal["filer", "checker"], ...] = ()
     sources: tuple[str, ...] = ()
 
     def derived_rule(self, form: Form) -> DerivedRule | None:
@@ -260,7 +264,7 @@ def load_bureau(*overrides: str | Path) -> Bureau:
         path = Path(path)
         extra, given = _read_file(user_text(path, _WHAT), str(path))
         sections["forms"] = _merge_forms(sections["forms"], extra.forms)
-        for name in ("derived", "steps", "order", "binders"):
+        for name in ("derived", "steps", "order", "binders", "signed_by_record"):
             if name in given:
                 sections[name] = getattr(extra, name)
         sources.append(str(path))

@@ -25,12 +25,13 @@ from paperwork.case.yamlfile import parse_yaml
 from paperwork.errors import CaseError, OutsideWorkspace, PaperworkError, Refused, StaleWrite
 from paperwork.files import sniff_file
 from paperwork.serve.builder import preview
-from paperwork.serve.deps import case_folder, create_new, refused, server_of
+from paperwork.serve.deps import case_folder, create_new, recorded, refused, server_of, user_of
+from paperwork.serve.history import Change
 from paperwork.serve.overview import case_rows, check, dates_of, findings_payload, list_row, status_of
 from paperwork.serve.uploads import UPLOAD_BODY, stored
 from paperwork.serve.workspace import CaseFolder, plain_name
 
-__all__ = ["router"]
+__all__ = ["router", "stale"]
 
 router = APIRouter(prefix="/api", tags=["cases"])
 
@@ -62,7 +63,7 @@ def _kept_inside(request: Request, case: CaseFolder, data: object) -> None:
         raise refused(422, findings=escaping)
 
 
-def _stale(case_id: str, exc: StaleWrite) -> Refused:
+def stale(case_id: str, exc: StaleWrite) -> Refused:
     """409 CASE_STALE naming the case, not where the server keeps its file."""
     message = f"案卷 {case_id} 在您读取之后已被别人修改；请重新载入，再把您的修改填上（您的修改没有保存）"
     return refused(409, "CASE_STALE", message, headers={"ETag": exc.current})
@@ -93,7 +94,7 @@ def list_cases(request: Request) -> list[dict[str, object]]:
 def new_case(request: Request, body: Annotated[dict[str, Any], Body()]) -> JSONResponse:
     """``{case_id, kind, application_date, customer: {name}}`` → 201 and the new case's row."""
     server = server_of(request)
-    case_id, folder, tag = create_new(server, body)
+    case_id, folder, tag = create_new(request, body)
     row = list_row(case_id, folder, check(folder.case_file, server.settings), server.settings)
     headers = {"ETag": tag, "Location": f"/api/cases/{case_id}"}
     return JSONResponse(row, status_code=201, headers=headers)
@@ -126,9 +127,10 @@ def put_case(
     assert isinstance(data, dict)
     _kept_inside(request, case, data)
     try:
-        tag = write_case(case.case_file, data, if_match)
+        with recorded(request, case.case_file, "edit"):
+            tag = write_case(case.case_file, data, if_match)
     except StaleWrite as exc:
-        raise _stale(case_id, exc) from None
+        raise stale(case_id, exc) from None
     payload = findings_payload(check(case.case_file, server_of(request).settings))
     return JSONResponse({**payload, "etag": tag}, headers={"ETag": tag})
 
@@ -161,13 +163,18 @@ async def put_source(
         parsed = None
     _kept_inside(request, case, parsed)
     try:
-        tag = await run_in_threadpool(write_source, case.case_file, text, if_match)
+        tag = await run_in_threadpool(_write_source, request, case, text, if_match)
     except StaleWrite as exc:
-        raise _stale(case_id, exc) from None
+        raise stale(case_id, exc) from None
     except CaseError as exc:
         return JSONResponse({"ok": False, "findings": [f.to_dict() for f in exc.findings]}, status_code=422)
     payload = findings_payload(check(case.case_file, server_of(request).settings))
     return JSONResponse({**payload, "etag": tag}, headers={"ETag": tag})
+
+
+def _write_source(request: Request, case: CaseFolder, text: str, if_match: str | None) -> str:
+    with recorded(request, case.case_file, "source"):
+        return write_source(case.case_file, text, if_match)
 
 
 @router.get("/cases/{case_id}/findings", summary="检查结果（= validate --format json）")
@@ -217,8 +224,13 @@ def build(request: Request, case_id: str, draft: Annotated[bool, Query()] = Fals
     data, _ = read_case(case.case_file)
     _kept_inside(request, case, data)  # no file from outside the workspace is bound
     server.workspace.out_of(case)  # nor is a binder written outside it (a 装订 that links out)
-    answer = server.builder.build(case, draft=draft)
+    server.history.available()  # a build that could not be recorded is not made
+    user = user_of(request)
+    answer = server.builder.build(case, draft=draft, signer=user.display if user else None)
     if answer.ok:
+        with recorded(request, case.case_file, "build") as recording:
+            made = {"draft": draft, "pages": answer.pages, "files": list(answer.files)}
+            recording.extra.append(Change("build", None, made))
         return JSONResponse(answer.to_dict())
     return JSONResponse(answer.to_dict(), status_code=422 if answer.findings else 500)
 

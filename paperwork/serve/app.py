@@ -24,15 +24,26 @@ from swagger_ui_bundle import swagger_ui_path
 from paperwork._version import __version__
 from paperwork.binder.libreoffice import Converter, OfficeSettings
 from paperwork.binder.warm_office import WarmOffice
-from paperwork.errors import CaseError, ConfigError, OutsideWorkspace, PaperworkError, Refused
+from paperwork.errors import (
+    CaseError,
+    ConfigError,
+    HistoryUnavailable,
+    OutsideWorkspace,
+    PaperworkError,
+    Refused,
+)
 from paperwork.finding import Finding
-from paperwork.serve import views
+from paperwork.serve import changes, logins, views
+from paperwork.serve.accounts import Accounts
 from paperwork.serve.api import router
 from paperwork.serve.builder import Builder
+from paperwork.serve.deps import wants_html
+from paperwork.serve.history import History
 from paperwork.serve.overview import ServerSettings
 from paperwork.serve.recognition import Proposer
-from paperwork.serve.security import COOKIE, Access, host_of
+from paperwork.serve.security import COOKIE, SESSION_SECONDS, Access, host_of
 from paperwork.serve.state import Server
+from paperwork.serve.store import Store
 from paperwork.serve.workspace import MAX_UPLOAD, Workspace
 
 __all__ = ["create_app", "make_server", "serve", "start_office"]
@@ -52,16 +63,21 @@ def make_server(
     office: OfficeSettings | None = None,
     max_upload: int = MAX_UPLOAD,
     allowed_hosts: tuple[str, ...] = (),
+    session_seconds: int = SESSION_SECONDS,
 ) -> Server:
     """The state of a server for ``workspace``; ``converter`` defaults to a :class:`WarmOffice` with
     ``office``'s settings. ``cache`` and ``ocr_cache`` are the conversion and OCR caches (None: off).
-    ``allowed_hosts``: host names answered besides IP addresses and localhost."""
+    ``allowed_hosts``: host names answered besides IP addresses and localhost; ``session_seconds``: how long
+    a login lasts."""
     settings = settings or ServerSettings()
     converter = converter if converter is not None else WarmOffice(office)
     builder = Builder(converter, settings, cache)
     proposer = Proposer(ocr_cache, settings)
     hosts = frozenset(host_of(h) for h in allowed_hosts if h.strip())
-    return Server(Workspace(workspace), settings, builder, Access(token, hosts), proposer, max_upload)
+    place = Workspace(workspace)
+    store = Store(place.root)
+    access = Access(token, hosts, session_seconds=session_seconds, accounts=Accounts(store))
+    return Server(place, settings, builder, access, proposer, History(store, place.root), max_upload)
 
 
 #: What a request body may hold besides its file: the form's own lines.
@@ -104,12 +120,6 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
-def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
-        "accept", "text/html"
-    )
-
-
 def create_app(server: Server) -> FastAPI:
     """The ASGI app for ``server``: the API under /api, the pages, /docs, /static."""
 
@@ -132,6 +142,8 @@ def create_app(server: Server) -> FastAPI:
     app.state.server = server
     app.include_router(router)
     app.include_router(views.router)
+    app.include_router(logins.router)
+    app.include_router(changes.router)
     app.add_middleware(BodyLimit, max_upload=server.max_upload)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
@@ -169,14 +181,23 @@ def create_app(server: Server) -> FastAPI:
         if Access.cross_site(request.method, h.get("host"), h.get("origin"), h.get("sec-fetch-site")):
             message = "拒绝了来自其他网站的修改请求（跨站请求）"
             return _refusal(request, Refused(403, (Finding("REQUEST_INVALID", "error", message),)))
-        if not server.access.allowed(request.url.path, h.get("authorization"), request.cookies.get(COOKIE)):
-            if _wants_html(request):
-                return views.login_page(request, status_code=401)
-            message = "需要口令：请在请求头里加 Authorization: Bearer <口令>"
-            refusal = Refused(
-                401, (Finding("REQUEST_INVALID", "error", message),), {"WWW-Authenticate": "Bearer"}
+        try:
+            visitor = server.access.visitor(
+                request.url.path, h.get("authorization"), request.cookies.get(COOKIE)
             )
+        except HistoryUnavailable as exc:  # a damaged database of a workspace with users: nobody can be known
+            return _refusal(request, Refused(503, (Finding("HISTORY_UNAVAILABLE", "error", str(exc)),)))
+        if not visitor.allowed:
+            if wants_html(request):
+                return logins.login_page(request, status_code=401)
+            message = (
+                "登录已失效或口令不对：请重新登录，或换一个有效的口令（Authorization: Bearer <口令>）"
+                if visitor.code == "LOGIN_FAILED"
+                else "需要登录：浏览器请先登录；脚本请在请求头里加 Authorization: Bearer <口令>"
+            )
+            refusal = Refused(401, (Finding(visitor.code, "error", message),), {"WWW-Authenticate": "Bearer"})
             return _refusal(request, refusal)
+        request.state.user = visitor.user
         return await call_next(request)
 
     @app.exception_handler(StarletteHTTPException)
@@ -198,6 +219,10 @@ def create_app(server: Server) -> FastAPI:
     @app.exception_handler(OutsideWorkspace)
     async def on_outside(request: Request, exc: OutsideWorkspace) -> Response:
         return _refusal(request, Refused(400, (Finding("REQUEST_INVALID", "error", str(exc)),)))
+
+    @app.exception_handler(HistoryUnavailable)
+    async def on_history(request: Request, exc: HistoryUnavailable) -> Response:
+        return _refusal(request, Refused(503, (Finding("HISTORY_UNAVAILABLE", "error", str(exc)),)))
 
     @app.exception_handler(CaseError)
     async def on_case(request: Request, exc: CaseError) -> Response:
@@ -231,7 +256,7 @@ def create_app(server: Server) -> FastAPI:
 
 
 def _refusal(request: Request, exc: Refused) -> Response:
-    if _wants_html(request):  # a browser's page or form (the pages' scripts ask the /api for JSON)
+    if wants_html(request):  # a browser's page or form (the pages' scripts ask the /api for JSON)
         return views.error_page(request, exc)
     return JSONResponse(exc.payload(), status_code=exc.status, headers=exc.headers)
 
@@ -243,13 +268,30 @@ def start_office(server: Server) -> None:
         start()
 
 
-def serve(server: Server, host: str, port: int, *, ready: Callable[[str], None] | None = None) -> None:
-    """Serve until interrupted; ``ready`` hears the address (``start_office`` first, if wanted)."""
+def serve(
+    server: Server,
+    host: str,
+    port: int,
+    *,
+    ready: Callable[[str], None] | None = None,
+    tls: tuple[str, str] | None = None,
+) -> None:
+    """Serve until interrupted; ``ready`` hears the address (``start_office`` first, if wanted). ``tls``: a
+    certificate and key file (PEM) to serve HTTPS with."""
     import uvicorn
 
-    config = uvicorn.Config(create_app(server), host=host, port=port, log_level="warning", access_log=False)
+    cert, key = tls if tls else (None, None)
+    config = uvicorn.Config(
+        create_app(server),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        ssl_certfile=cert,
+        ssl_keyfile=key,
+    )
     web = uvicorn.Server(config)
     if ready is not None:
         shown = f"[{host}]" if ":" in host else host
-        ready(f"http://{shown}:{port}/")
+        ready(f"{'https' if tls else 'http'}://{shown}:{port}/")
     web.run()

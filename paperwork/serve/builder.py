@@ -12,16 +12,19 @@ import shutil
 import subprocess
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from paperwork.binder.build import BuildOptions, CaseJob, build_cases
 from paperwork.binder.libreoffice import Converter
+from paperwork.case.model import Case, load_case
+from paperwork.errors import PaperworkError
 from paperwork.finding import Finding
+from paperwork.rules.resolution import bureau_of
 from paperwork.serve.overview import ServerSettings
 from paperwork.serve.workspace import CaseFolder
 
-__all__ = ["BuildAnswer", "Builder", "Progress", "preview"]
+__all__ = ["BuildAnswer", "Builder", "Progress", "preview", "signed"]
 
 _STAGES = {
     "start": (5, "正在检查案卷"),
@@ -87,7 +90,9 @@ class Builder:
     def progress(self, case: CaseFolder) -> Progress:
         return self._progress.get(str(case.folder), Progress())
 
-    def build(self, case: CaseFolder, *, draft: bool) -> BuildAnswer:
+    def build(self, case: CaseFolder, *, draft: bool, signer: str | None = None) -> BuildAnswer:
+        """Build ``case``; ``signer`` (the logged-in user's display name) is its 立卷人/检查人 where the
+        case leaves them empty and the bureau data asks for it (``signed_by_record``)."""
         key = str(case.folder)
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
@@ -103,7 +108,8 @@ class Builder:
 
             options = BuildOptions(draft=draft, cache=self.cache, today=self.settings.day)
             try:
-                (outcome,) = build_cases([CaseJob(case.case_file, case.out)], options, self.converter, tell)
+                job = CaseJob(case.case_file, case.out, case=signed(case.case_file, signer))
+                (outcome,) = build_cases([job], options, self.converter, tell)
             finally:
                 progress.running = False
         if not outcome.ok:
@@ -118,6 +124,24 @@ class Builder:
             pages = outcome.pages
         shutil.rmtree(case.out / ".previews", ignore_errors=True)  # the pages may have changed
         return BuildAnswer(True, pages, outcome.seconds, tuple(files), outcome.findings)
+
+
+def signed(path: Path, signer: str | None) -> Case | None:
+    """The case of ``path`` with ``signer`` as its 立卷人/检查人 where it leaves them empty and its bureau
+    data asks for it; None (the build reads the file and says what is wrong) when there is nothing to fill."""
+    if not signer:
+        return None
+    try:
+        case = load_case(path)
+        asked = bureau_of(case).signed_by_record
+    except (PaperworkError, OSError):
+        return None
+    archive = case.archive
+    filer = signer if "filer" in asked and not archive.filer else archive.filer
+    checker = signer if "checker" in asked and not archive.checker else archive.checker
+    if (filer, checker) == (archive.filer, archive.checker):
+        return None
+    return replace(case, archive=replace(archive, filer=filer, checker=checker))
 
 
 def preview(

@@ -6,7 +6,9 @@ One implementation for the API and the pages alike, so that an unknown case is t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 
 from fastapi import Request
 
@@ -14,10 +16,12 @@ from paperwork.case.casefile import create_case
 from paperwork.case.newcase import new_case_values
 from paperwork.errors import Refused
 from paperwork.finding import Finding
+from paperwork.serve.accounts import User
+from paperwork.serve.history import Recording
 from paperwork.serve.state import Server
 from paperwork.serve.workspace import CaseFolder
 
-__all__ = ["case_folder", "create_new", "refused", "server_of"]
+__all__ = ["case_folder", "create_new", "recorded", "refused", "server_of", "user_of", "wants_html"]
 
 
 def server_of(request: Request) -> Server:
@@ -26,12 +30,36 @@ def server_of(request: Request) -> Server:
     return server
 
 
+def user_of(request: Request) -> User | None:
+    """The logged-in user of the request (None: the workspace has no users)."""
+    user: User | None = getattr(request.state, "user", None)
+    return user
+
+
+def wants_html(request: Request) -> bool:
+    """Whether the request is a browser's page or form (the pages' scripts ask the /api for JSON)."""
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", "text/html"
+    )
+
+
 def case_folder(request: Request, case_id: str) -> CaseFolder:
-    """The case ``case_id`` of the workspace; 404 CASE_NOT_FOUND when there is none."""
-    case = server_of(request).workspace.case(case_id)
+    """The case ``case_id`` of the workspace; 404 CASE_NOT_FOUND when there is none. A change made to
+    its file outside the server since the server last saw it is recorded now."""
+    server = server_of(request)
+    case = server.workspace.case(case_id)
     if case is None:
         raise refused(404, "CASE_NOT_FOUND", f"工作区里没有案卷 {case_id}", path="case_id")
+    server.history.notice(case.case_file)
     return case
+
+
+@contextlib.contextmanager
+def recorded(request: Request, case_file: Path, action: str) -> Iterator[Recording]:
+    """Guard a write of the request to ``case_file`` (or beside it) and record it under the request's user
+    (HistoryUnavailable, nothing written, when the record cannot be kept)."""
+    with server_of(request).history.writing(case_file, user_of(request), action) as recording:
+        yield recording
 
 
 def refused(
@@ -48,11 +76,12 @@ def refused(
     return Refused(status, found, headers)
 
 
-def create_new(server: Server, values: Mapping[str, object]) -> tuple[str, CaseFolder, str]:
+def create_new(request: Request, values: Mapping[str, object]) -> tuple[str, CaseFolder, str]:
     """Make a new case's folder and file from the page's or the API's values: its id, folder and ETag.
 
     CaseError (422) when a value is missing or wrong, 409 CASE_EXISTS when the id is taken.
     """
+    server = server_of(request)
     data = new_case_values(values)
     case_id = str(data["case_id"])
     if server.workspace.case(case_id) is not None:
@@ -63,7 +92,8 @@ def create_new(server: Server, values: Mapping[str, object]) -> tuple[str, CaseF
     customer = data["customer"]
     name = customer.get("name", "") if isinstance(customer, dict) else ""
     try:
-        tag = create_case(folder.case_file, data, f"{case_id} {name}：由网页新建")
+        with recorded(request, folder.case_file, "create"):
+            tag = create_case(folder.case_file, data, f"{case_id} {name}：由网页新建")
     except FileExistsError:
         raise refused(409, "CASE_EXISTS", f"文件夹 {folder.name} 里已经有案卷文件", "case_id") from None
     return case_id, folder, tag

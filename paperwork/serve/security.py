@@ -1,8 +1,12 @@
-"""Who may ask the server anything: the token, the login cookie, and no cross-site writes.
+"""Who may ask the server anything: the users' logins or the token, and no cross-site writes.
 
-* With a token (required for any host but the loopback), every request but the login
-  page and the stylesheet/script needs it: ``Authorization: Bearer TOKEN`` (scripts)
-  or the cookie the login page sets (browsers). Without it: 401.
+* When the workspace has users (``paperwork users add``), every request but the login page
+  and the stylesheet/script needs a login: the session cookie the login page sets
+  (browsers) or ``Authorization: Bearer TOKEN`` with a user's token (scripts); each is looked
+  up in the workspace's database on every request, so a removed user or a revoked token
+  stops at once. Without: 401 ``LOGIN_REQUIRED`` (``LOGIN_FAILED`` for a wrong token).
+* Without users, a server token (required for any host but the loopback) works the same
+  way for everyone: the token as Bearer, or the cookie the login page sets.
 * Only the host names the server was started for are answered (``--allowed-host``; any IP
   address and ``localhost`` always): a page on another site whose name is made to resolve
   to this machine (DNS rebinding) gets 400, not the cases.
@@ -24,11 +28,24 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-__all__ = ["COOKIE", "LOCAL_HOSTS", "SESSION_SECONDS", "Access", "Throttle", "host_of", "is_loopback"]
+from paperwork.errors import HistoryUnavailable
+from paperwork.serve.accounts import Accounts, User
+
+__all__ = [
+    "COOKIE",
+    "LOCAL_HOSTS",
+    "SESSION_SECONDS",
+    "Access",
+    "Throttle",
+    "Visitor",
+    "host_of",
+    "is_loopback",
+]
 
 COOKIE = "paperwork_session"
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-_OPEN = ("/login", "/static/")  # the login page and what it needs
+_OPEN = ("/login", "/logout")  # the login page, and leaving
+_OPEN_UNDER = "/static/"  # what the login page needs
 SESSION_SECONDS = 12 * 3600  # a login lasts a working day
 
 
@@ -91,14 +108,58 @@ def is_loopback(host: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Visitor:
+    """Who sent a request: let in or not (``code`` says why not), and the user when there are users."""
+
+    allowed: bool
+    user: User | None = None
+    code: str = ""
+
+
+@dataclass(frozen=True)
 class Access:
-    """The server's token (None: open, loopback only) and the checks made on each request."""
+    """The server's token (None: open, loopback only), the workspace's users, and the checks made on
+    each request."""
 
     token: str | None
     #: Host names answered besides IP addresses and localhost (``--allowed-host``).
     hosts: frozenset[str] = frozenset()
     session_seconds: int = SESSION_SECONDS
     throttle: Throttle = field(default_factory=Throttle, compare=False)
+    accounts: Accounts | None = field(default=None, compare=False)
+
+    def with_users(self) -> bool:
+        """Whether logins are per user. HistoryUnavailable when the database cannot say and the workspace
+        has users (its marker says so): then nobody can be let in."""
+        if self.accounts is None:
+            return False
+        try:
+            return self.accounts.any()
+        except HistoryUnavailable:
+            if self.accounts.required():
+                raise
+            return False
+
+    def visitor(self, path: str, authorization: str | None, cookie: str | None) -> Visitor:
+        """Who the request comes from, and whether it may go on."""
+        bearer = (
+            authorization[7:].strip()
+            if authorization and authorization.lower().startswith("bearer ")
+            else None
+        )
+        if self.with_users():
+            assert self.accounts is not None
+            user = None
+            if bearer:
+                user = self.accounts.by_token(bearer)
+            elif cookie:
+                user = self.accounts.by_session(cookie)
+            if user is not None or self.open_path(path):
+                return Visitor(True, user)
+            return Visitor(False, None, "LOGIN_FAILED" if bearer else "LOGIN_REQUIRED")
+        if self.allowed(path, authorization, cookie):
+            return Visitor(True)
+        return Visitor(False, None, "LOGIN_FAILED" if bearer else "LOGIN_REQUIRED")
 
     def _sign(self, expires: int) -> str:
         assert self.token is not None
@@ -131,7 +192,7 @@ class Access:
         return True
 
     def open_path(self, path: str) -> bool:
-        return path == _OPEN[0] or path.startswith(_OPEN[1])
+        return path in _OPEN or path.startswith(_OPEN_UNDER)
 
     def allowed(self, path: str, authorization: str | None, cookie: str | None) -> bool:
         """Whether the request carries the token (always, when there is none)."""

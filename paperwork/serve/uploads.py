@@ -7,7 +7,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile  # what request.form() gives
 
 from paperwork.errors import BadUpload
-from paperwork.serve.deps import case_folder, refused, server_of
+from paperwork.files import sha256_of
+from paperwork.serve.deps import case_folder, recorded, refused, server_of
+from paperwork.serve.history import Change
 
 __all__ = ["UPLOAD_BODY", "stored"]
 
@@ -65,7 +67,11 @@ def _store(request: Request, case_id: str, file: UploadFile) -> str:
     case = case_folder(request, case_id)
     server = server_of(request)
     try:
-        return server.workspace.store_upload(case, file.filename or "scan", file.file, server.max_upload)
+        with recorded(request, case.case_file, "upload") as recording:
+            name = server.workspace.store_upload(case, file.filename or "scan", file.file, server.max_upload)
+            digest = sha256_of(case.folder / name)
+            recording.extra.append(Change("upload", None, {"name": name, "sha256": digest}))
+        return name
     except BadUpload as exc:
         status, code = _UPLOAD_REFUSALS[exc.reason]
         raise refused(status, code, str(exc), "file") from None

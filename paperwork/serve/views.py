@@ -26,13 +26,12 @@ from paperwork.finding import SEVERITY_NAMES, Finding
 from paperwork.rules.checklist import next_step
 from paperwork.rules.derived import derived_dates
 from paperwork.rules.timeline import timeline
-from paperwork.serve.deps import case_folder, create_new, server_of
+from paperwork.serve.deps import case_folder, create_new, server_of, user_of
 from paperwork.serve.overview import STATES, Checked, case_rows, check
-from paperwork.serve.security import COOKIE
 from paperwork.serve.state import Server
 from paperwork.serve.workspace import CaseFolder
 
-__all__ = ["error_page", "login_page", "router"]
+__all__ = ["error_page", "page", "router"]
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).with_name("html"))
@@ -107,45 +106,17 @@ def paper_columns() -> tuple[Leaf, ...]:
     return tuple(leaf for leaf in leaves() if leaf.path.startswith("documents.*."))
 
 
-def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """The template ``name`` as a page; every page knows who is logged in (``user``)."""
     context.setdefault("title", "paperwork")
+    context.setdefault("user", user_of(request))
     return templates.TemplateResponse(
         request, name, {"severity": SEVERITY_NAMES, **context}, status_code=status_code
     )
 
 
-def login_page(request: Request, status_code: int = 200, failed: bool = False) -> HTMLResponse:
-    return _page(request, "login.html", status_code, title="登录", failed=failed, next=request.url.path)
-
-
 def error_page(request: Request, exc: Refused) -> HTMLResponse:
-    return _page(request, "error.html", exc.status, title="出错了", findings=exc.findings)
-
-
-@router.get("/login")
-def login_form(request: Request) -> HTMLResponse:
-    return login_page(request)
-
-
-@router.post("/login")
-def login(request: Request, token: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
-    access = server_of(request).access
-    who = request.client.host if request.client else "?"
-    wait = access.throttle.wait(who)
-    if wait:
-        seconds = f"{int(wait) + 1} 秒"
-        finding = Finding("LOGIN_THROTTLED", "error", f"口令连续输错太多次，请 {seconds}后再试")
-        return _page(request, "error.html", 429, title="请稍后再试", findings=(finding,))
-    if not access.login_ok(token):
-        access.throttle.failed(who)
-        return login_page(request, 401, failed=True)
-    access.throttle.succeeded(who)
-    target = next if next.startswith("/") and not next.startswith("//") else "/"
-    answer = RedirectResponse(target, status_code=303)
-    answer.set_cookie(
-        COOKIE, access.session(), httponly=True, samesite="strict", max_age=access.session_seconds
-    )
-    return answer
+    return page(request, "error.html", exc.status, title="出错了", findings=exc.findings)
 
 
 @router.get("/")
@@ -159,7 +130,7 @@ def case_list(request: Request, state: str = "") -> HTMLResponse:
         **{s: sum(1 for r in rows if r["state"] == s) for s in STATES},
     }
     shown = [r for r in rows if not state or r["state"] == state]
-    return _page(
+    return page(
         request,
         "list.html",
         title="案卷列表",
@@ -186,7 +157,7 @@ def json_in_html(value: object) -> str:
 
 @router.get("/cases/new")
 def new_case_form(request: Request) -> HTMLResponse:
-    return _page(request, "new.html", title="新建案卷", kinds=KINDS, values={}, findings=())
+    return page(request, "new.html", title="新建案卷", kinds=KINDS, values={}, findings=())
 
 
 @router.post("/cases/new")
@@ -204,7 +175,7 @@ def new_case(
         "customer": {"name": customer},
     }
     try:
-        create_new(server_of(request), body)
+        create_new(request, body)
     except (Refused, CaseError, OutsideWorkspace) as exc:
         if isinstance(exc, OutsideWorkspace):  # a case id that cannot be a folder's name
             exc = Refused(400, (Finding("REQUEST_INVALID", "error", str(exc), path="case_id"),))
@@ -215,7 +186,7 @@ def new_case(
             "application_date": application_date,
             "customer": customer,
         }
-        return _page(
+        return page(
             request,
             "new.html",
             status,
@@ -265,7 +236,7 @@ def _panels(server: Server, checked: Checked) -> dict[str, Any]:
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, case_id: str) -> HTMLResponse:
+def casepage(request: Request, case_id: str) -> HTMLResponse:
     server = server_of(request)
     case = case_folder(request, case_id)
     checked = check(case.case_file, server.settings)
@@ -293,7 +264,7 @@ def case_page(request: Request, case_id: str) -> HTMLResponse:
         "replies": [n for f in bureau.forms if f.reply for n in f.names],
         "rounds": [n for f in bureau.forms if f.count == "per_round" for n in f.names],
     }
-    return _page(
+    return page(
         request,
         "case.html",
         title=f"{case_id} 案卷",
@@ -359,11 +330,11 @@ def case_panels(request: Request, case_id: str) -> HTMLResponse:
     """The findings, dates, next step and timeline of the case as it is on disk now."""
     server = server_of(request)
     checked = check(case_folder(request, case_id).case_file, server.settings)
-    return _page(request, "panels.html", **_panels(server, checked))
+    return page(request, "panels.html", **_panels(server, checked))
 
 
 @router.get("/ledger")
-def ledger_page(request: Request) -> HTMLResponse:
+def ledgerpage(request: Request) -> HTMLResponse:
     server = server_of(request)
     rows = case_rows(server.workspace, server.settings)
-    return _page(request, "ledger.html", title="台账", rows=rows, today=server.settings.day)
+    return page(request, "ledger.html", title="台账", rows=rows, today=server.settings.day)

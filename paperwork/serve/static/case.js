@@ -231,6 +231,7 @@ function save() {
     }
     await reloadDates();
     await refreshPanels();
+    await loadHistory();
   }).catch(err => banner("无法连接服务器：" + escapeHtml(String(err)), "error"));
   return saving;
 }
@@ -462,6 +463,41 @@ const scanFile = document.getElementById("scan-file");
 if (scanButton && scanFile) {
   scanButton.addEventListener("click", () => scanFile.click());
   scanFile.addEventListener("change", e => addScan(e.target));
+}
+// 修改记录: read when opened (and again after each save while open); a version is restored after a confirmation
+async function loadHistory() {
+  const details = document.getElementById("history-details");
+  if (!details || !details.open) return;
+  const response = await fetch("/cases/" + encodeURIComponent(caseId) + "/history");
+  document.getElementById("history-list").innerHTML = response.ok ? await response.text()
+    : `<p class="finding error">修改记录现在无法读取（${response.status}）</p>`;
+}
+
+async function restoreVersion(entry, when) {
+  if (!confirm(`把案卷恢复到 ${when} 那次修改之后的样子？\n现在的内容不会丢：恢复本身也记在修改记录里，可以再恢复回来。`)) return;
+  await saving;
+  const response = await fetch(`${api}/history/${entry}/restore`, {method: "POST", headers: {"If-Match": etag}});
+  const answer = await response.json().catch(() => ({}));
+  if (response.status === 409) {
+    banner("案卷在您打开页面之后被别人改过，没有恢复。请<a href=\"\">重新载入</a>页面后再试。", "error");
+    return;
+  }
+  if (!response.ok) {
+    banner(escapeHtml((answer.findings || []).map(f => f.message).join("；") || ("恢复失败（" + response.status + "）")), "error");
+    return;
+  }
+  location.reload();
+}
+
+const historyDetails = document.getElementById("history-details");
+if (historyDetails) {
+  historyDetails.addEventListener("toggle", loadHistory);
+  document.getElementById("history-list").addEventListener("click", e => {
+    const button = e.target.closest("[data-restore]");
+    if (!button) return;
+    const when = button.closest("li").querySelector(".when").textContent;
+    restoreVersion(button.dataset.restore, when);
+  });
 }
 document.getElementById("build-final").addEventListener("click", () => build(false));
 document.getElementById("build-draft").addEventListener("click", () => build(true));
