@@ -277,6 +277,23 @@ def test_a_damaged_or_locked_database_refuses_writes_not_reads(ws: Path) -> None
         assert api.get("/api/cases/GY-2023-017/history").status_code == 503
 
 
+def test_the_first_change_can_be_undone_back_to_the_file_as_first_seen(ws: Path) -> None:
+    case_file = ws / "demo" / "case.yaml"
+    original = case_file.read_bytes()
+    with in_process(ws) as api:
+        assert _put(api, "GY-2023-017", lambda d: d["customer"].update(phone="010-1")).status_code == 200
+        assert _put(api, "GY-2023-017", lambda d: d["customer"].update(phone="010-1")).status_code == 200
+        history = api.get("/api/cases/GY-2023-017/history").json()
+        assert len(history) == 1  # a save that changes nothing is not a change
+        before = history[0]["before"]
+        assert api.get(f"/api/cases/GY-2023-017/history/{before}/source").content == original
+        assert api.post(f"/api/cases/GY-2023-017/history/{before}/restore").status_code == 200
+        assert case_file.read_bytes() == original
+        assert [e["action"] for e in api.get("/api/cases/GY-2023-017/history").json()] == ["restore", "edit"]
+        page = api.get("/cases/GY-2023-017/history", headers={"Accept": "text/html"}).text
+        assert "固定电话" in page and "恢复旧版本" in page and "customer.phone" not in page
+
+
 def test_a_damaged_database_with_users_lets_nobody_in(tmp_path: Path, runner: CliRunner) -> None:
     ws = workspace(tmp_path / "ws")
     add_users(runner, ws)

@@ -110,6 +110,7 @@ def history_panel(request: Request, case_id: str) -> HTMLResponse:
     rows = [
         {
             "id": e["id"],
+            "before": e["before"],
             "when": str(e["when"])[:16].replace("T", " "),
             "who": "外部修改" if e["outside"] else (e["display"] or e["who"] or "（未登录）"),
             "outside": e["outside"],

@@ -217,8 +217,8 @@ class History:
             recording = Recording()
             yield recording
             after = _read(case_file)
-            if after is None:
-                return
+            if after is None or (after == before and not recording.extra and action != "restore"):
+                return  # nothing changed (a save of the same values): nothing to record
             changes = differences(_text(before), after.decode("utf-8-sig", errors="replace"))
             self._add(
                 db,
@@ -237,34 +237,42 @@ class History:
             pass
 
     def entries(self, case_file: Path) -> list[dict[str, object]]:
-        """The case's changes, newest first:
-        ``[{id, who, display, when, outside, action, changes, note}]``."""
+        """The case's changes, newest first: ``[{id, who, display, when, outside, action, changes, note,
+        before}]`` — ``before``: the id whose version this change started from (the file as first seen
+        included, which is not a change of its own), to restore what it changed."""
         with self.store.reading() as db:
             rows = db.execute(
-                "SELECT id, who, display, at, outside, action, changes, note FROM changes "
-                "WHERE folder = ? AND listed = 1 ORDER BY id DESC",
+                "SELECT id, who, display, at, outside, action, changes, note, listed FROM changes "
+                "WHERE folder = ? ORDER BY id",
                 (self._folder(case_file),),
             ).fetchall()
-        return [
-            {
-                "id": i,
-                "who": who,
-                "display": display,
-                "when": at,
-                "outside": bool(outside),
-                "action": action,
-                "changes": json.loads(changes),
-                "note": note,
-            }
-            for i, who, display, at, outside, action, changes, note in rows
-        ]
+        found: list[dict[str, object]] = []
+        previous = None
+        for i, who, display, at, outside, action, changes, note, listed in rows:
+            if listed:
+                found.append(
+                    {
+                        "id": i,
+                        "who": who,
+                        "display": display,
+                        "when": at,
+                        "outside": bool(outside),
+                        "action": action,
+                        "changes": json.loads(changes),
+                        "note": note,
+                        "before": previous,
+                    }
+                )
+            previous = i
+        return found[::-1]
 
     def version(self, case_file: Path, entry: int) -> bytes | None:
-        """The case file's bytes as they were after entry ``entry`` (None: no such entry of this case)."""
+        """The case file's bytes as they were after entry ``entry`` — or, for the start of its record, as
+        first seen (None: no such entry of this case)."""
         with self.store.reading() as db:
             row = db.execute(
                 "SELECT s.content FROM changes c JOIN sources s ON s.etag = c.etag "
-                "WHERE c.id = ? AND c.folder = ? AND c.listed = 1",
+                "WHERE c.id = ? AND c.folder = ?",
                 (entry, self._folder(case_file)),
             ).fetchone()
         return bytes(row[0]) if row else None

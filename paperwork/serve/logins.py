@@ -27,17 +27,24 @@ __all__ = ["login_page", "router"]
 router = APIRouter(include_in_schema=False)
 
 
-def login_page(request: Request, status_code: int = 200, failed: bool = False) -> HTMLResponse:
+def _local(target: str) -> str:
+    """Where to go after the login: a path of this server, never another site (``//evil``)."""
+    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else "/"
+
+
+def login_page(
+    request: Request, status_code: int = 200, failed: bool = False, then: str = ""
+) -> HTMLResponse:
     users = server_of(request).access.with_users()
-    target = request.url.path if request.url.path not in {"/login", "/logout"} else "/"
+    target = _local(then or (request.url.path if request.url.path not in {"/login", "/logout"} else "/"))
     return page(request, "login.html", status_code, title="登录", failed=failed, next=target, users=users)
 
 
-def _answer(request: Request, exc: Refused, *, form: bool = False) -> Response:
+def _answer(request: Request, exc: Refused, *, form: bool = False, then: str = "/") -> Response:
     """A refused login: the login page again (``form``) or an error page for a browser, JSON for a script."""
     if wants_html(request):
         if form:
-            return login_page(request, exc.status, failed=True)
+            return login_page(request, exc.status, failed=True, then=then)
         return error_page(request, exc)
     return JSONResponse(exc.payload(), status_code=exc.status, headers=exc.headers)
 
@@ -73,7 +80,7 @@ def login(
         user = server.accounts.check_password(name, password)
         if user is None:
             access.throttle.failed(key)
-            return _answer(request, _FAILED, form=True)
+            return _answer(request, _FAILED, form=True, then=next)
         access.throttle.succeeded(key)
         cookie = server.accounts.start_session(user, access.session_seconds)
         shown: dict[str, object] | None = user.to_dict()
@@ -84,11 +91,10 @@ def login(
             return _answer(request, _throttled(wait))
         if not access.login_ok(token or password):
             access.throttle.failed(key)
-            return _answer(request, _FAILED, form=True)
+            return _answer(request, _FAILED, form=True, then=next)
         access.throttle.succeeded(key)
         cookie, shown = access.session(), None
-    target = next if next.startswith("/") and not next.startswith("//") else "/"
-    answer: Response = RedirectResponse(target, status_code=303)
+    answer: Response = RedirectResponse(_local(next), status_code=303)
     if "application/json" in request.headers.get("accept", ""):  # a script that asks for JSON
         answer = JSONResponse({"ok": True, "user": shown})
     answer.set_cookie(

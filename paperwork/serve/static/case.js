@@ -473,8 +473,9 @@ async function loadHistory() {
     : `<p class="finding error">修改记录现在无法读取（${response.status}）</p>`;
 }
 
-async function restoreVersion(entry, when) {
-  if (!confirm(`把案卷恢复到 ${when} 那次修改之后的样子？\n现在的内容不会丢：恢复本身也记在修改记录里，可以再恢复回来。`)) return;
+async function restoreVersion(entry, when, label) {
+  const target = label ? `${when} ${label}` : `${when} 那次修改之后`;
+  if (!confirm(`把案卷恢复到 ${target}的样子？\n现在的内容不会丢：恢复本身也记在修改记录里，可以再恢复回来。`)) return;
   await saving;
   const response = await fetch(`${api}/history/${entry}/restore`, {method: "POST", headers: {"If-Match": etag}});
   const answer = await response.json().catch(() => ({}));
@@ -496,7 +497,7 @@ if (historyDetails) {
     const button = e.target.closest("[data-restore]");
     if (!button) return;
     const when = button.closest("li").querySelector(".when").textContent;
-    restoreVersion(button.dataset.restore, when);
+    restoreVersion(button.dataset.restore, when, button.dataset.label);
   });
 }
 document.getElementById("build-final").addEventListener("click", () => build(false));
