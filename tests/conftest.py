@@ -140,6 +140,21 @@ def chromium_path() -> str:
     pytest.skip("Chromium is missing (apt install chromium)")
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (a failure, not a skip, when CI=true and it is missing)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but Playwright is missing (pip install playwright)")
+        pytest.skip("Playwright is missing")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

@@ -10,7 +10,6 @@ Playwright is a failure, not a skip.
 from __future__ import annotations
 
 import io
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ import pytest
 from docx import Document as DocxDocument
 from pypdf import PdfReader
 
-from tests.conftest import CHROMIUM_FLAGS, DEMO, chromium_path, outline
+from tests.conftest import DEMO, outline
 from tests.serving import Running, running, workspace
 
 SCANS = DEMO.parent / "scans"
@@ -60,20 +59,6 @@ TYPED = {
     "archive.small.archive_no": "2026-YK-E2E",
     "archive.small.file_no": "SY-YK-2026-E2E-2",
 }
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but Playwright is missing (pip install playwright)")
-        pytest.skip("Playwright is missing")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

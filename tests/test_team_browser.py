@@ -6,8 +6,6 @@ CI=true (marked like the LibreOffice tests, so ``make test-fast`` needs neither)
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,26 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 from paperwork.cli import cli
-from tests.conftest import CHROMIUM_FLAGS, chromium_path
 from tests.serving import running, workspace
 
 pytestmark = pytest.mark.soffice  # needs a system program (Chromium): not part of `make test-fast`
 
 PASSWORD = "anna-Geheim-2026"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but Playwright is missing (pip install playwright)")
-        pytest.skip("Playwright is missing")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def test_login_edit_history_restore(browser: Any, tmp_path: Path) -> None:
