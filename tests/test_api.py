@@ -216,12 +216,12 @@ def test_refusals_have_codes_of_their_own(api: TestClient) -> None:
 
 
 def test_a_bug_is_500_internal_error_without_a_trace(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import paperwork.serve.api as api_module
+    from paperwork.serve.index import CaseIndex
 
     def broken(*args: object) -> object:
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(api_module, "case_rows", broken)
+    monkeypatch.setattr(CaseIndex, "rows", broken)
     server = make_server(ws, converter=blank_pdfs, settings=ServerSettings(today=TODAY))
     with TestClient(create_app(server), base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
         answer = client.get("/api/cases")

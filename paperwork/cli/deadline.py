@@ -100,6 +100,15 @@ def status_cmd(
         click.echo(f"时间线图：{chart_path}")
 
 
+def _served_workspace(paths: tuple[str, ...]) -> Path | None:
+    """The one folder given, when it is a workspace ``paperwork serve`` keeps an index of."""
+    from paperwork.serve.store import DB_FILE, DB_FOLDER
+
+    if len(paths) == 1 and (Path(paths[0]) / DB_FOLDER / DB_FILE).is_file():
+        return Path(paths[0])
+    return None
+
+
 @cli.command("ledger")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option(
@@ -118,8 +127,19 @@ def ledger_cmd(
     if not out_file.strip() or Path(out_file).suffix.lower() != ".xlsx":
         raise click.UsageError(f"台账文件 {out_file} 的后缀应为 .xlsx")
     rule = _regime(regime)
-    entries = gather(find_cases(paths), rule, _calendar(calendar_path), day_of(today))
+    indexed = _served_workspace(paths)
+    if indexed is not None:  # a served workspace: its index, re-reading only the cases that changed
+        from paperwork.serve.index import CaseIndex
+        from paperwork.serve.overview import ServerSettings
+        from paperwork.serve.store import Store
+        from paperwork.serve.workspace import Workspace
+
+        place = Workspace(indexed)
+        settings = ServerSettings(today=day_of(today), regime=rule, calendar=_calendar(calendar_path))
+        entries = CaseIndex(Store(place.root), place, settings).ledger()
+    else:
+        entries = gather(find_cases(paths), rule, _calendar(calendar_path), day_of(today))
     write_ledger(entries, Path(out_file))
     failed = sum(1 for e in entries if e.failure)
-    late = sum(1 for e in entries if e.timeline and e.timeline.overdue)
+    late = sum(1 for e in entries if e.overdue)
     click.echo(f"已写出 {out_file}：{len(entries)} 个案卷，{late} 个有超期步骤，{failed} 个无法读取。")

@@ -109,6 +109,13 @@ def serve_cmd(
         allowed_hosts=(host, *allowed_hosts),
         session_seconds=int(session_hours * 3600),
     )
+
+    def indexed(done: int, total: int) -> None:
+        click.echo(f"正在建立案卷索引：{done}/{total}", err=True)
+
+    checked = server.index.refresh(indexed)
+    if checked:
+        click.echo(f"案卷索引已更新：重新检查了 {checked} 个案卷")
     office = getattr(server.converter, "mode", "cold")
     click.echo(f"工作区：{os.path.abspath(workspace)}（{len(server.workspace.cases())} 个案卷）")
     if office == "cold":

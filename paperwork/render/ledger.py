@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from paperwork.errors import PaperworkError
 from paperwork.files import atomic_path
-from paperwork.finding import SEVERITY_NAMES, Finding
+from paperwork.finding import SEVERITY_NAMES
 from paperwork.render.sheets import cells, style_sheet
-from paperwork.rules.checked import check_file
-from paperwork.rules.timeline import Regime, Timeline, timeline
-from paperwork.rules.validation import Report
+from paperwork.rules.checked import Checked, check_file
+from paperwork.rules.timeline import Regime, timeline
 from paperwork.rules.workdays import WorkCalendar
 
-__all__ = ["FINDINGS_SHEET", "LEDGER_SHEET", "CaseEntry", "gather", "write_ledger"]
+__all__ = [
+    "FINDINGS_SHEET",
+    "LEDGER_SHEET",
+    "LedgerLine",
+    "LedgerStep",
+    "gather",
+    "ledger_line",
+    "write_ledger",
+]
 
 LEDGER_SHEET = "台账"
 FINDINGS_SHEET = "问题清单"
@@ -28,44 +36,115 @@ _FAILED = PatternFill("solid", fgColor="FFE699")
 
 
 @dataclass(frozen=True)
-class CaseEntry:
-    """One case of the ledger: loaded and checked, or the reason it could not be."""
+class LedgerStep:
+    """A step's cells: its start, its end (进行中 while open), its working days; ``limit``: None untimed."""
 
-    path: Path
-    report: Report | None
-    timeline: Timeline | None
-    findings: tuple[Finding, ...]
+    step: str
+    start: str
+    end: str
+    days: int | None
+    overdue: bool
+    limit: int | None
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    """One case of the ledger as plain values: its row, its findings, or why it could not be read
+    (``failure``). JSON-ready (:meth:`to_dict`, :meth:`from_dict`), so the server keeps it in its index."""
+
+    path: str
+    case_id: str
     failure: str | None = None
+    customer: str = ""
+    kind: str = ""
+    kva: float | int | str = ""
+    application_date: str = ""
+    steps: tuple[LedgerStep, ...] = ()
+    regime: str = ""
+    overdue: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    to_do: tuple[str, ...] = ()
+    errors: int = 0
+    warnings: int = 0
+    messages: tuple[str, ...] = ()
+    findings: tuple[dict[str, object], ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LedgerLine:
+        steps = tuple(LedgerStep(**s) for s in data.get("steps", ()))
+        tuples: dict[str, Any] = {
+            k: tuple(data.get(k, ())) for k in ("overdue", "missing", "to_do", "messages", "findings")
+        }
+        rest: dict[str, Any] = {k: v for k, v in data.items() if k not in tuples and k != "steps"}
+        return cls(**rest, steps=steps, **tuples)
+
+
+def ledger_line(
+    path: Path, checked: Checked, regime: Regime | None, calendar: WorkCalendar, today: dt.date
+) -> LedgerLine:
+    """The ledger's line of a checked case (a case that could not be read or timed: a line saying why)."""
+    folder = path.parent.name or str(path)
+    findings = tuple(f.to_dict() for f in checked.findings)
+    if checked.resolved is None or checked.report is None:
+        first = checked.failure[0].message if checked.failure else ""
+        errors = len([f for f in checked.failure if f.severity == "error"]) or 1
+        return LedgerLine(str(path), folder, f"无法读取：{first}", errors=errors, findings=findings)
+    report = checked.report
+    try:
+        line = timeline(checked.resolved, regime, calendar, today)
+    except (PaperworkError, ValueError, ArithmeticError) as exc:
+        # one absurd case is a row that says why, never the end of the whole ledger
+        return LedgerLine(str(path), folder, f"无法处理：{exc}", errors=1)
+    case = report.case
+    steps = tuple(
+        LedgerStep(
+            s.step,
+            s.start.isoformat() if s.start else "",
+            s.end.isoformat() if s.end else ("进行中" if s.start else ""),
+            s.working_days,
+            s.overdue,
+            s.limit if s.timed else None,
+        )
+        for s in line.steps
+    )
+    return LedgerLine(
+        str(path),
+        case.case_id,
+        customer=case.customer.name,
+        kind=str(case.kind),
+        kva=case.capacity.requested_kva if case.capacity and case.capacity.requested_kva is not None else "",
+        application_date=case.application_date.isoformat(),
+        steps=steps,
+        regime=line.regime.name,
+        overdue=tuple(s.step for s in line.overdue),
+        missing=tuple(f.subject or "" for f in report.errors if f.code == "PAPER_MISSING"),
+        to_do=tuple(f.subject or "" for f in report.todos if f.code == "PAPER_MISSING"),
+        errors=len(report.errors),
+        warnings=len(report.warnings),
+        messages=tuple(f.message for f in report.errors),
+        findings=findings,
+    )
 
 
 def gather(
     paths: Iterable[Path], regime: Regime | None, calendar: WorkCalendar, today: dt.date
-) -> list[CaseEntry]:
-    """Load, validate and time every case; a case that fails to load becomes an entry saying why."""
-    entries = []
-    for path in paths:
-        checked = check_file(path, today=today, calendar=calendar)
-        if checked.resolved is None or checked.report is None:
-            first = checked.failure[0].message if checked.failure else ""
-            entries.append(CaseEntry(path, None, None, checked.failure, f"无法读取：{first}"))
-            continue
-        try:
-            line = timeline(checked.resolved, regime, calendar, today)
-        except (PaperworkError, ValueError, ArithmeticError) as exc:
-            # one absurd case is a row that says why, never the end of the whole ledger
-            entries.append(CaseEntry(path, None, None, (), f"无法处理：{exc}"))
-            continue
-        entries.append(CaseEntry(path, checked.report, line, checked.report.findings))
-    return entries
+) -> list[LedgerLine]:
+    """Load, validate and time every case; a case that fails to load becomes a line saying why."""
+    return [
+        ledger_line(p, check_file(p, today=today, calendar=calendar), regime, calendar, today) for p in paths
+    ]
 
 
-def _step_names(entries: list[CaseEntry]) -> list[tuple[str, str]]:
+def _step_names(entries: list[LedgerLine]) -> list[tuple[str, str]]:
     """Each step of any case's timeline, with its column title (its limit where every case has the same)."""
     limits: dict[str, set[int]] = {}
     for entry in entries:
-        for step in entry.timeline.steps if entry.timeline else ():
+        for step in entry.steps:
             found = limits.setdefault(step.step, set())
-            if step.timed:
+            if step.limit is not None:
                 found.add(step.limit)
     return [
         (name, f"{name} 工作日（限{next(iter(found))}）" if len(found) == 1 else f"{name} 工作日")
@@ -73,7 +152,7 @@ def _step_names(entries: list[CaseEntry]) -> list[tuple[str, str]]:
     ]
 
 
-def write_ledger(entries: list[CaseEntry], out: Path) -> Path:
+def write_ledger(entries: list[LedgerLine], out: Path) -> Path:
     """Write the 台账 workbook: a row per case, then every finding of every case."""
     wb = Workbook()
     ws = wb.active
@@ -88,46 +167,31 @@ def write_ledger(entries: list[CaseEntry], out: Path) -> Path:
     overdue_cells = []
     failed_rows: list[int] = []
     for entry in entries:
-        report, line = entry.report, entry.timeline
-        if report is None or line is None:
-            row: list[object] = [entry.path.parent.name or str(entry.path), "", "", "", ""]
+        if entry.failure is not None:
+            row: list[object] = [entry.case_id, "", "", "", ""]
             row += [""] * (3 * len(steps))
-            errors = len([f for f in entry.findings if f.severity == "error"]) or 1
-            row += ["", "", "", "", errors, 0, entry.failure]
+            row += ["", "", "", "", entry.errors, 0, entry.failure]
             ws.append(cells(row))
             failed_rows.append(ws.max_row)
             continue
-        case = report.case
-        row = [
-            case.case_id,
-            case.customer.name,
-            case.kind,
-            case.capacity.requested_kva if case.capacity else "",
-            case.application_date.isoformat(),
-        ]
-        by_name = {s.step: s for s in line.steps}
+        row = [entry.case_id, entry.customer, entry.kind, entry.kva, entry.application_date]
+        by_name = {s.step: s for s in entry.steps}
         for name, _ in steps:
             step = by_name.get(name)
             if step is None:
                 row += ["", "", ""]
                 continue
-            row += [
-                step.start.isoformat() if step.start else "",
-                step.end.isoformat() if step.end else ("进行中" if step.start else ""),
-                step.working_days if step.working_days is not None else "",
-            ]
+            row += [step.start, step.end, step.days if step.days is not None else ""]
             if step.overdue:
                 overdue_cells.append((ws.max_row + 1, len(row)))
-        missing = [f.subject or "" for f in report.errors if f.code == "PAPER_MISSING"]
-        to_do = [f.subject or "" for f in report.todos if f.code == "PAPER_MISSING"]
         row += [
-            line.regime.name,
-            "、".join(s.step for s in line.overdue),
-            "、".join(missing),
-            "、".join(to_do),
-            len(report.errors),
-            len(report.warnings),
-            "\n".join(f.message for f in report.errors),
+            entry.regime,
+            "、".join(entry.overdue),
+            "、".join(entry.missing),
+            "、".join(entry.to_do),
+            entry.errors,
+            entry.warnings,
+            "\n".join(entry.messages),
         ]
         ws.append(cells(row))
     widths = (16, 26, 8, 12, 12, *([12, 12, 10] * len(steps)), 14, 18, 30, 30, 8, 8, 60)
@@ -144,25 +208,12 @@ def write_ledger(entries: list[CaseEntry], out: Path) -> Path:
     fs = wb.create_sheet(FINDINGS_SHEET)
     fs.append(cells(["案卷编号", "案卷文件", "级别", "代码", "规则", "字段", "行", "说明"]))
     for entry in entries:
-        case_id = entry.report.case.case_id if entry.report else entry.path.parent.name
         for f in entry.findings:
-            level = SEVERITY_NAMES[f.severity]
-            fs.append(
-                cells(
-                    [
-                        case_id,
-                        str(entry.path),
-                        level,
-                        f.code,
-                        f.rule or "",
-                        f.path or "",
-                        f.line or "",
-                        f.message,
-                    ]
-                )
-            )
+            level = SEVERITY_NAMES[str(f["severity"])]
+            where = [f.get("rule") or "", f.get("path") or "", f.get("line") or ""]
+            fs.append(cells([entry.case_id, entry.path, level, f["code"], *where, f["message"]]))
         if entry.failure and not entry.findings:
-            fs.append(cells([case_id, str(entry.path), "错误", "", "", "", "", entry.failure]))
+            fs.append(cells([entry.case_id, entry.path, "错误", "", "", "", "", entry.failure]))
     style_sheet(fs, (16, 36, 6, 24, 6, 26, 6, 80))
     fs.auto_filter.ref = fs.dimensions
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from paperwork.case.casefile import read_case, read_source, write_case, write_source
+from paperwork.case.model import KINDS
 from paperwork.case.paths import normalise_dates
 from paperwork.case.schema import json_schema
 from paperwork.case.yamlfile import parse_yaml
@@ -27,7 +28,9 @@ from paperwork.files import sniff_file
 from paperwork.serve.builder import preview
 from paperwork.serve.deps import case_folder, create_new, recorded, refused, server_of, user_of
 from paperwork.serve.history import Change
-from paperwork.serve.overview import case_rows, check, dates_of, findings_payload, list_row, status_of
+from paperwork.serve.index import SORTS
+from paperwork.serve.index import Query as CaseQuery
+from paperwork.serve.overview import STATES, check, dates_of, findings_payload, list_row, status_of
 from paperwork.serve.uploads import UPLOAD_BODY, stored
 from paperwork.serve.workspace import CaseFolder, plain_name
 
@@ -81,13 +84,33 @@ def schema() -> dict[str, Any]:
     return json_schema()
 
 
-@router.get("/cases", summary="案卷列表")
-def list_cases(request: Request) -> list[dict[str, object]]:
-    """Every case of the workspace, the most urgent first: ``[{case_id, customer, kind, ok, errors,
-    todos, warnings, overdue, state, due, remaining, regime, …}]`` (``due``/``remaining``: the most
-    urgent running step's due date and working days left, negative when over)."""
-    server = server_of(request)
-    return case_rows(server.workspace, server.settings)
+@router.get("/cases", summary="案卷列表（搜索、筛选、分页）")
+def list_cases(
+    request: Request,
+    q: Annotated[str, Query(max_length=100)] = "",
+    status: Annotated[str, Query()] = "",
+    kind: Annotated[str, Query()] = "",
+    limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    sort: Annotated[str, Query()] = "",
+) -> JSONResponse:
+    """The workspace's cases: ``[{case_id, customer, kind, ok, errors, todos, warnings, overdue, state, due,
+    remaining, regime, …}]`` (``due``/``remaining``: the most urgent running step's due date and working days
+    left, negative when over). ``q`` finds cases whose id, customer, 户号, address, phone, contractor or any
+    paper's title or 文号 contains it; ``status`` (超期/进行中/已完成) and ``kind`` (新装/增容) filter;
+    ``limit`` and ``offset`` page. Order (``sort``): ``urgency`` (the most urgent first: the default for
+    the whole list) or ``activity`` (the most recently changed first: the default when searching or
+    paging). The header ``X-Total-Count`` says how many match."""
+    if status and status not in STATES:
+        raise refused(422, "REQUEST_INVALID", f"status 只能是 {'、'.join(STATES)}", "status")
+    if kind and kind not in KINDS:
+        raise refused(422, "REQUEST_INVALID", f"kind 只能是 {'、'.join(KINDS)}", "kind")
+    if sort and sort not in SORTS:
+        raise refused(422, "REQUEST_INVALID", f"sort 只能是 {'、'.join(SORTS)}", "sort")
+    order = sort or ("activity" if q or limit is not None or offset else "urgency")
+    query = CaseQuery(q=q, state=status, kind=kind, limit=limit, offset=offset, sort=order)
+    total, rows = server_of(request).index.rows(query)
+    return JSONResponse(rows, headers={"X-Total-Count": str(total)})
 
 
 @router.post("/cases", status_code=201, summary="新建案卷")
@@ -362,15 +385,10 @@ def page_preview(request: Request, case_id: str, name: str, page: int) -> Respon
 
 @router.get("/ledger.xlsx", summary="台账（整个工作区）")
 def ledger(request: Request) -> FileResponse:
-    from paperwork.render.ledger import gather, write_ledger
+    from paperwork.render.ledger import write_ledger
 
     server = server_of(request)
-    entries = gather(
-        [c.case_file for c in server.workspace.cases()],
-        server.settings.regime,
-        server.settings.calendar,
-        server.settings.day,
-    )
+    entries = server.index.ledger()
     tmp = Path(tempfile.mkdtemp(prefix="paperwork-ledger-"))
     out = write_ledger(entries, tmp / "台账.xlsx")
     cleanup = BackgroundTask(shutil.rmtree, tmp, ignore_errors=True)

@@ -39,6 +39,7 @@ from paperwork.serve.api import router
 from paperwork.serve.builder import Builder
 from paperwork.serve.deps import wants_html
 from paperwork.serve.history import History
+from paperwork.serve.index import CaseIndex
 from paperwork.serve.overview import ServerSettings
 from paperwork.serve.recognition import Proposer
 from paperwork.serve.security import COOKIE, SESSION_SECONDS, Access, host_of
@@ -77,7 +78,8 @@ def make_server(
     place = Workspace(workspace)
     store = Store(place.root)
     access = Access(token, hosts, session_seconds=session_seconds, accounts=Accounts(store))
-    return Server(place, settings, builder, access, proposer, History(store, place.root), max_upload)
+    history, index = History(store, place.root), CaseIndex(store, place, settings)
+    return Server(place, settings, builder, access, proposer, history, index, max_upload)
 
 
 #: What a request body may hold besides its file: the form's own lines.

@@ -16,13 +16,12 @@ from paperwork.rules.checked import Checked, check_file
 from paperwork.rules.checklist import next_step
 from paperwork.rules.timeline import Regime, timeline
 from paperwork.rules.workdays import WorkCalendar, load_calendar
-from paperwork.serve.workspace import CaseFolder, Workspace
+from paperwork.serve.workspace import CaseFolder
 
 __all__ = [
     "STATES",
     "Checked",
     "ServerSettings",
-    "case_rows",
     "check",
     "findings_payload",
     "list_row",
@@ -135,11 +134,3 @@ def status_of(checked: Checked, settings: ServerSettings) -> dict[str, object]:
     """``status --format json`` (the case must have been read)."""
     assert checked.resolved is not None
     return status_payload(checked.resolved, settings.regime, settings.calendar, settings.day)
-
-
-def case_rows(workspace: Workspace, settings: ServerSettings) -> list[dict[str, object]]:
-    """Every case of the workspace as its list row, the most urgent first (:func:`urgency`)."""
-    rows = [
-        list_row(workspace.case_id(c), c, check(c.case_file, settings), settings) for c in workspace.cases()
-    ]
-    return sorted(rows, key=urgency)

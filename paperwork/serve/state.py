@@ -8,6 +8,7 @@ from paperwork.binder.libreoffice import Converter
 from paperwork.serve.accounts import Accounts
 from paperwork.serve.builder import Builder
 from paperwork.serve.history import History
+from paperwork.serve.index import CaseIndex
 from paperwork.serve.overview import ServerSettings
 from paperwork.serve.recognition import Proposer
 from paperwork.serve.security import Access
@@ -19,7 +20,7 @@ __all__ = ["Server"]
 @dataclass(frozen=True)
 class Server:
     """The workspace served, what it checks against, the builder (with its LibreOffice), the access rules,
-    the record of changes."""
+    the record of changes, the index of its cases."""
 
     workspace: Workspace
     settings: ServerSettings
@@ -27,6 +28,7 @@ class Server:
     access: Access
     proposer: Proposer
     history: History
+    index: CaseIndex
     max_upload: int = MAX_UPLOAD
 
     @property

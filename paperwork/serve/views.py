@@ -27,7 +27,8 @@ from paperwork.rules.checklist import next_step
 from paperwork.rules.derived import derived_dates
 from paperwork.rules.timeline import timeline
 from paperwork.serve.deps import case_folder, create_new, server_of, user_of
-from paperwork.serve.overview import STATES, Checked, case_rows, check
+from paperwork.serve.index import Query
+from paperwork.serve.overview import STATES, Checked, check
 from paperwork.serve.state import Server
 from paperwork.serve.workspace import CaseFolder
 
@@ -119,26 +120,39 @@ def error_page(request: Request, exc: Refused) -> HTMLResponse:
     return page(request, "error.html", exc.status, title="出错了", findings=exc.findings)
 
 
+#: How many cases the list page shows at once.
+PAGE_SIZE = 100
+
+
 @router.get("/")
-def case_list(request: Request, state: str = "") -> HTMLResponse:
-    """Every case, the most urgent first; ``?state=超期|进行中|已完成`` shows those only."""
+def case_list(
+    request: Request, state: str = "", q: str = "", kind: str = "", page_no: int = 1
+) -> HTMLResponse:
+    """The cases, the most urgent first, a page at a time: ``?q=`` searches (id, customer, 户号, address,
+    phone, contractor, a paper's title or 文号), ``?state=超期|进行中|已完成`` and ``?kind=新装|增容``
+    filter."""
     server = server_of(request)
-    rows = case_rows(server.workspace, server.settings)
     state = state if state in STATES else ""
-    counts: dict[str, int] = {
-        "all": len(rows),
-        **{s: sum(1 for r in rows if r["state"] == s) for s in STATES},
-    }
-    shown = [r for r in rows if not state or r["state"] == state]
+    kind = kind if kind in KINDS else ""
+    page_no = max(1, page_no)
+    query = Query(q=q[:100], state=state, kind=kind, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+    total, shown = server.index.rows(query)
+    counts = server.index.counts(query)
+    pages = max(1, -(-total // PAGE_SIZE))
     return page(
         request,
         "list.html",
         title="案卷列表",
-        rows=rows,
         shown=shown,
+        total=total,
         state=state,
         states=STATES,
+        kinds=KINDS,
+        kind=kind,
+        q=query.q,
         counts=counts,
+        page_no=page_no,
+        pages=pages,
         workspace=server.workspace.root,
     )
 
@@ -236,7 +250,7 @@ def _panels(server: Server, checked: Checked) -> dict[str, Any]:
 
 
 @router.get("/cases/{case_id}")
-def casepage(request: Request, case_id: str) -> HTMLResponse:
+def case_page(request: Request, case_id: str) -> HTMLResponse:
     server = server_of(request)
     case = case_folder(request, case_id)
     checked = check(case.case_file, server.settings)
@@ -334,7 +348,7 @@ def case_panels(request: Request, case_id: str) -> HTMLResponse:
 
 
 @router.get("/ledger")
-def ledgerpage(request: Request) -> HTMLResponse:
+def ledger_page(request: Request) -> HTMLResponse:
     server = server_of(request)
-    rows = case_rows(server.workspace, server.settings)
+    _, rows = server.index.rows(Query(sort="urgency"))
     return page(request, "ledger.html", title="台账", rows=rows, today=server.settings.day)

@@ -118,6 +118,10 @@ class Workspace:
     def case(self, case_id: str) -> CaseFolder | None:
         """The case whose file says ``case_id: …``, else the folder of that name (None: neither)."""
         name = plain_name(case_id, "案卷编号")
+        named = CaseFolder(name, self.root / name)
+        if named.case_file.is_file() and self.case_id(named) == name:  # the usual case: no scan of thousands
+            self.inside(named.case_file)
+            return named
         for case in self.cases():
             if self.case_id(case) == name:
                 return case
