@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from paperwork.case.collection import CASE_FILE
+from paperwork.errors import OutsideWorkspace
 from paperwork.render.ledger import LedgerLine, ledger_line
 from paperwork.rules.checked import Checked
 from paperwork.serve.overview import ServerSettings, check, list_row, urgency
@@ -169,7 +170,7 @@ class CaseIndex:
         """A case's index row, checked now (None: its folder leads out of the workspace)."""
         try:
             self.workspace.inside(case.case_file)
-        except (OSError, ValueError):
+        except (OutsideWorkspace, OSError):
             return None
         settings = self.settings
         checked = check(case.case_file, settings)
