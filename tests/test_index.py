@@ -155,3 +155,33 @@ def test_filters_the_list_page_and_the_ledger(tmp_path: Path) -> None:
         k: {c: str(v) for c, v in r.items()} for k, r in sheet(tmp_path / "index.xlsx").items()
     } == same_folder
     assert sorted(sheet(tmp_path / "served.xlsx")) == sorted([*ids, "GY-2023-017"])
+
+
+def test_the_watch_sees_a_change_at_once_and_the_full_look_stands_in(tmp_path: Path) -> None:
+    from paperwork.serve.watch import FolderWatch
+
+    ws = tmp_path / "ws"
+    ids = many(ws, 4)
+    watch = FolderWatch(ws)
+    assert watch.working  # Linux: inotify
+    for case_id in ids:
+        watch.follow(case_id)
+    assert watch.take() == set()
+    (ws / ids[1] / "case.yaml").write_text(TEMPLATE, encoding="utf-8")  # in place
+    (ws / ids[2] / "scans").mkdir()  # not the case file: not a change of the case
+    (ws / "GY-NEW").mkdir()
+    assert watch.take() == {ids[1], "GY-NEW"}  # read at once: the kernel queued them when they happened
+    (ws / "GY-NEW" / "case.yaml").write_text(TEMPLATE.replace("GY-2026-088", "GY-NEW"), encoding="utf-8")
+    assert watch.take() == {"GY-NEW"}  # the new folder is watched too
+    watch.close()
+
+    # without a watch (another system, no watches left): every folder is looked at, with the same answers
+    with in_process(ws) as api:
+        api.app.state.server.index.watch.close()
+        api.app.state.server.index.watch = None
+        before = api.get("/api/cases", params={"q": "GY-NEW"}).json()
+        assert ids_of(before) == ["GY-NEW"]
+        (ws / "GY-NEW" / "case.yaml").write_text(
+            TEMPLATE.replace("顺鑫冷链", "换了名字的冷链"), encoding="utf-8"
+        )
+        assert ids_of(api.get("/api/cases", params={"q": "换了名字"}).json()) == ["GY-2026-088"]

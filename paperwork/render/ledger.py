@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ from openpyxl.styles import Font, PatternFill
 from paperwork.errors import PaperworkError
 from paperwork.files import atomic_path
 from paperwork.finding import SEVERITY_NAMES
-from paperwork.render.sheets import cells, style_sheet
+from paperwork.render.sheets import cells, set_up_sheet, sheet_styles, styled
 from paperwork.rules.checked import Checked, check_file
 from paperwork.rules.timeline import Regime, timeline
 from paperwork.rules.workdays import WorkCalendar
@@ -33,6 +33,7 @@ LEDGER_SHEET = "台账"
 FINDINGS_SHEET = "问题清单"
 _OVERDUE = PatternFill("solid", fgColor="F4B6B6")
 _FAILED = PatternFill("solid", fgColor="FFE699")
+_LATE_FONT = Font(bold=True, color="9C0006")
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,8 @@ def ledger_line(
 ) -> LedgerLine:
     """The ledger's line of a checked case (a case that could not be read or timed: a line saying why)."""
     folder = path.parent.name or str(path)
-    findings = tuple(f.to_dict() for f in checked.findings)
+    # the 问题清单 lists errors and warnings; a case's 待办 papers are its row's 待办资料
+    findings = tuple(f.to_dict() for f in checked.findings if f.severity != "todo")
     if checked.resolved is None or checked.report is None:
         first = checked.failure[0].message if checked.failure else ""
         errors = len([f for f in checked.failure if f.severity == "error"]) or 1
@@ -152,29 +154,18 @@ def _step_names(entries: list[LedgerLine]) -> list[tuple[str, str]]:
     ]
 
 
-def write_ledger(entries: list[LedgerLine], out: Path) -> Path:
-    """Write the 台账 workbook: a row per case, then every finding of every case."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = LEDGER_SHEET
-    steps = _step_names(entries)
-    head = ["案卷编号", "户名", "业务类型", "申请容量(kVA)", "报装日期"]
-    for name, title in steps:
-        head += [f"{name} 开始", f"{name} 结束", title]
-    head += ["时限制度", "超期步骤", "缺少资料", "待办资料", "错误数", "警告数", "错误与说明"]
-    ws.append(cells(head))
-    overdue_cells = []
-    failed_rows: list[int] = []
+def _ledger_rows(
+    entries: list[LedgerLine], steps: list[tuple[str, str]]
+) -> Iterator[tuple[list[object], str, set[int]]]:
+    """Each case's row of the 台账 sheet, how it is marked (``failed``, ``late`` or ``""``) and the
+    0-based columns of its overdue steps."""
     for entry in entries:
         if entry.failure is not None:
-            row: list[object] = [entry.case_id, "", "", "", ""]
-            row += [""] * (3 * len(steps))
-            row += ["", "", "", "", entry.errors, 0, entry.failure]
-            ws.append(cells(row))
-            failed_rows.append(ws.max_row)
+            row: list[object] = [entry.case_id, "", "", "", "", *[""] * (3 * len(steps))]
+            yield [*row, "", "", "", "", entry.errors, 0, entry.failure], "failed", set()
             continue
         row = [entry.case_id, entry.customer, entry.kind, entry.kva, entry.application_date]
+        late: set[int] = set()
         by_name = {s.step: s for s in entry.steps}
         for name, _ in steps:
             step = by_name.get(name)
@@ -183,7 +174,7 @@ def write_ledger(entries: list[LedgerLine], out: Path) -> Path:
                 continue
             row += [step.start, step.end, step.days if step.days is not None else ""]
             if step.overdue:
-                overdue_cells.append((ws.max_row + 1, len(row)))
+                late.add(len(row) - 1)
         row += [
             entry.regime,
             "、".join(entry.overdue),
@@ -193,29 +184,50 @@ def write_ledger(entries: list[LedgerLine], out: Path) -> Path:
             entry.warnings,
             "\n".join(entry.messages),
         ]
-        ws.append(cells(row))
-    widths = (16, 26, 8, 12, 12, *([12, 12, 10] * len(steps)), 14, 18, 30, 30, 8, 8, 60)
-    style_sheet(ws, widths)
-    for r in failed_rows:
-        for cell in ws[r]:
-            cell.fill = _FAILED
-    for r, c in overdue_cells:
-        ws.cell(r, c).fill = _OVERDUE
-        ws.cell(r, c).font = Font(bold=True, color="9C0006")
-        ws.cell(r, 1).fill = _OVERDUE
-    ws.auto_filter.ref = ws.dimensions
+        yield row, "late" if late else "", late
 
-    fs = wb.create_sheet(FINDINGS_SHEET)
-    fs.append(cells(["案卷编号", "案卷文件", "级别", "代码", "规则", "字段", "行", "说明"]))
+
+def _finding_rows(entries: list[LedgerLine]) -> Iterator[list[object]]:
     for entry in entries:
         for f in entry.findings:
             level = SEVERITY_NAMES[str(f["severity"])]
             where = [f.get("rule") or "", f.get("path") or "", f.get("line") or ""]
-            fs.append(cells([entry.case_id, entry.path, level, f["code"], *where, f["message"]]))
+            yield [entry.case_id, entry.path, level, f["code"], *where, f["message"]]
         if entry.failure and not entry.findings:
-            fs.append(cells([entry.case_id, entry.path, "错误", "", "", "", "", entry.failure]))
-    style_sheet(fs, (16, 36, 6, 24, 6, 26, 6, 80))
-    fs.auto_filter.ref = fs.dimensions
+            yield [entry.case_id, entry.path, "错误", "", "", "", "", entry.failure]
+
+
+def write_ledger(entries: list[LedgerLine], out: Path) -> Path:
+    """Write the 台账 workbook: a row per case, then every error and warning of every case (问题清单).
+    Streamed (openpyxl's write-only mode): thousands of cases in seconds and little memory."""
+    wb = Workbook(write_only=True)
+    styles = sheet_styles(wb)
+    ws = wb.create_sheet(LEDGER_SHEET)
+    steps = _step_names(entries)
+    head = ["案卷编号", "户名", "业务类型", "申请容量(kVA)", "报装日期"]
+    for name, title in steps:
+        head += [f"{name} 开始", f"{name} 结束", title]
+    head += ["时限制度", "超期步骤", "缺少资料", "待办资料", "错误数", "警告数", "错误与说明"]
+    widths = (16, 26, 8, 12, 12, *([12, 12, 10] * len(steps)), 14, 18, 30, 30, 8, 8, 60)
+    set_up_sheet(ws, widths, rows=len(entries) + 1)
+    ws.append(styled(ws, cells(head), styles.head))
+    for row, mark, late in _ledger_rows(entries, steps):
+        line = styled(ws, cells(row), styles.body)
+        for i, cell in enumerate(line):
+            if mark == "failed" or (mark == "late" and i == 0):
+                cell.fill = _FAILED if mark == "failed" else _OVERDUE
+            if i in late:
+                cell.fill, cell.font = _OVERDUE, _LATE_FONT
+        ws.append(line)
+
+    findings = list(_finding_rows(entries))
+    fs = wb.create_sheet(FINDINGS_SHEET)
+    set_up_sheet(fs, (16, 36, 6, 24, 6, 26, 6, 80), rows=len(findings) + 1)
+    fs.append(
+        styled(fs, cells(["案卷编号", "案卷文件", "级别", "代码", "规则", "字段", "行", "说明"]), styles.head)
+    )
+    for values in findings:  # plain cells: tens of thousands of rows stay quick to write
+        fs.append(cells(values))
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(out) as tmp:
         wb.save(str(tmp))

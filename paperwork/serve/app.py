@@ -45,6 +45,7 @@ from paperwork.serve.recognition import Proposer
 from paperwork.serve.security import COOKIE, SESSION_SECONDS, Access, host_of
 from paperwork.serve.state import Server
 from paperwork.serve.store import Store
+from paperwork.serve.watch import FolderWatch
 from paperwork.serve.workspace import MAX_UPLOAD, Workspace
 
 __all__ = ["create_app", "make_server", "serve", "start_office"]
@@ -78,7 +79,7 @@ def make_server(
     place = Workspace(workspace)
     store = Store(place.root)
     access = Access(token, hosts, session_seconds=session_seconds, accounts=Accounts(store))
-    history, index = History(store, place.root), CaseIndex(store, place, settings)
+    history, index = History(store, place.root), CaseIndex(store, place, settings, FolderWatch(place.root))
     return Server(place, settings, builder, access, proposer, history, index, max_upload)
 
 
@@ -128,6 +129,8 @@ def create_app(server: Server) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        if server.index.watch is not None:
+            server.index.watch.close()
         close = getattr(server.converter, "close", None)
         if close is not None:
             close()

@@ -22,6 +22,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from paperwork.render.ledger import LedgerLine, ledger_line
 from paperwork.rules.checked import Checked
 from paperwork.serve.overview import ServerSettings, check, list_row, urgency
 from paperwork.serve.store import Store
+from paperwork.serve.watch import FolderWatch
 from paperwork.serve.workspace import CaseFolder, Workspace
 
 __all__ = ["SORTS", "CaseIndex", "Query"]
@@ -60,6 +62,9 @@ SORTS = ("urgency", "activity")
 _ORDER = {"urgency": "rank1, rank2, case_id", "activity": "activity DESC, case_id"}
 #: How many re-checked cases are written in one transaction while (re)building.
 _BATCH = 200
+#: Even with a watch, every folder is looked at after this many seconds (a change the watch cannot see:
+#: a network share, a clock set back).
+_FULL_LOOK = 300.0
 
 
 @dataclass(frozen=True)
@@ -103,9 +108,13 @@ def _identity(path: Path) -> str | None:
 class CaseIndex:
     """The cases of ``workspace`` as rows in ``store``, checked as ``settings`` says."""
 
-    def __init__(self, store: Store, workspace: Workspace, settings: ServerSettings) -> None:
-        self.store, self.workspace, self.settings = store, workspace, settings
+    def __init__(
+        self, store: Store, workspace: Workspace, settings: ServerSettings, watch: FolderWatch | None = None
+    ) -> None:
+        self.store, self.workspace, self.settings, self.watch = store, workspace, settings, watch
         self._lock = threading.Lock()
+        self._as_of = ""  # the day and rules of the last full look; another one: look at every case again
+        self._looked = 0.0  # when every folder was last looked at
 
     def _checked_as(self) -> str:
         """The day and rules a row was checked under: a row checked otherwise is checked again."""
@@ -115,40 +124,64 @@ class CaseIndex:
         )
         return hashlib.sha256(f"{rules}|{sorted(s.calendar.holidays)}".encode()).hexdigest()[:16]
 
-    def _folders(self) -> dict[str, Path]:
-        """Every folder directly inside the workspace that holds a case file (hidden ones aside)."""
-        found = {}
+    def _folders(self) -> list[str]:
+        """Every folder directly inside the workspace (hidden ones aside)."""
         with os.scandir(self.workspace.root) as entries:
-            for entry in entries:
-                if entry.name.startswith(".") or not entry.is_dir():
-                    continue
-                found[entry.name] = Path(entry.path)
-        return found
+            return [e.name for e in entries if not e.name.startswith(".") and e.is_dir()]
+
+    def _ensure(self) -> bool:
+        """Make the index's tables if missing (never made, or deleted); whether they were."""
+        with self.store.reading() as db:
+            if _has_tables(db):
+                return False
+            db.executescript(_TABLES)
+        return True
 
     @contextlib.contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        """A transaction on the index's tables, made first if missing (deleted: rebuilt)."""
-        with self.store.reading() as db:
-            if not _has_tables(db):
-                db.executescript(_TABLES)
+        """A transaction on the index's tables."""
         with self.store.writing() as db:
             yield db
+
+    def _which(self, as_of: str, rebuilt: bool) -> list[str] | None:
+        """The folders to look at: those the watch saw change, or None for every one (no watch, a new day, a
+        rebuilt index, a lost event, or five minutes since the last full look)."""
+        changed = self.watch.take() if self.watch is not None else None
+        if rebuilt or changed is None or as_of != self._as_of or time.monotonic() - self._looked > _FULL_LOOK:
+            return None
+        return sorted(changed)
 
     def refresh(self, tell: Callable[[int, int], None] | None = None) -> int:
         """Bring the index up to the files; how many cases were (re)checked. ``tell(done, total)`` hears how
         far a long rebuild has got."""
         with self._lock:
-            with self._db() as db:
-                known = {
-                    f: (i, c) for f, i, c in db.execute("SELECT folder, identity, checked_as FROM case_index")
-                }
+            rebuilt = self._ensure()
             as_of = self._checked_as()
+            names = self._which(as_of, rebuilt)
+            if names is None:
+                names = self._folders()
+                if self.watch is not None and not self._as_of:  # the first look: watch every folder
+                    for name in names:
+                        self.watch.follow(name)
+                with self._db() as db:
+                    known = dict(db.execute("SELECT folder, identity || '|' || checked_as FROM case_index"))
+                self._looked, self._as_of = time.monotonic(), as_of
+            else:
+                with self._db() as db:
+                    known = {
+                        n: v
+                        for n in names
+                        for (v,) in db.execute(
+                            "SELECT identity || '|' || checked_as FROM case_index WHERE folder = ?", (n,)
+                        )
+                    }
             now: dict[str, tuple[CaseFolder, str]] = {}
-            for name, folder in self._folders().items():
+            for name in names:
+                folder = self.workspace.root / name
                 identity = _identity(folder / CASE_FILE)
                 if identity is not None:
                     now[name] = (CaseFolder(name, folder), identity)
-            stale = [n for n, (_, ident) in now.items() if known.get(n) != (ident, as_of)]
+            stale = [n for n, (_, ident) in now.items() if known.get(n) != f"{ident}|{as_of}"]
             gone = [n for n in known if n not in now]
             if gone:
                 with self._db() as db:
