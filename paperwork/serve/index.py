@@ -54,6 +54,9 @@ CREATE TABLE IF NOT EXISTS case_index (
     ledger TEXT NOT NULL,            -- the ledger's line (JSON)
     search TEXT NOT NULL             -- what search looks in, lower case
 );
+CREATE INDEX IF NOT EXISTS case_index_urgency ON case_index (rank1, rank2, case_id);
+CREATE INDEX IF NOT EXISTS case_index_activity ON case_index (activity DESC, case_id);
+CREATE INDEX IF NOT EXISTS case_index_state ON case_index (state, kind);
 CREATE VIRTUAL TABLE IF NOT EXISTS case_search USING fts5(text, tokenize = 'trigram');
 """
 
