@@ -128,7 +128,9 @@ def create_app(server: Server) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        keeper = server.index.keep_up()  # a new day's re-check in the background, not on a clerk's request
         yield
+        keeper.set()
         if server.index.watch is not None:
             server.index.watch.close()
         close = getattr(server.converter, "close", None)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from paperwork.case.collection import CASE_FILE
-from paperwork.errors import OutsideWorkspace
+from paperwork.errors import OutsideWorkspace, PaperworkError
 from paperwork.render.ledger import LedgerLine, ledger_line
 from paperwork.rules.checked import Checked
 from paperwork.serve.overview import ServerSettings, check, list_row, urgency
@@ -37,6 +38,8 @@ from paperwork.serve.watch import FolderWatch
 from paperwork.serve.workspace import CaseFolder, Workspace
 
 __all__ = ["SORTS", "CaseIndex", "Query"]
+
+log = logging.getLogger("paperwork.serve")
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS case_index (
@@ -201,6 +204,22 @@ class CaseIndex:
                 if tell is not None:
                     tell(min(start + _BATCH, len(stale)), len(stale))
             return len(stale)
+
+    def keep_up(self, every: float = 60.0) -> threading.Event:
+        """Refresh the index every ``every`` seconds in a background thread, so that a new day's re-check of
+        every case (a minute at thousands of cases) happens there, not on the first request of the morning;
+        set the returned event to stop it."""
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(every):
+                try:
+                    self.refresh()
+                except (PaperworkError, OSError) as exc:  # the next request says what is wrong
+                    log.warning("案卷索引没有更新：%s", exc)
+
+        threading.Thread(target=loop, name="paperwork-index", daemon=True).start()
+        return stop
 
     def _made(self, case: CaseFolder, identity: str, as_of: str) -> dict[str, object] | None:
         """A case's index row, checked now (None: its folder leads out of the workspace)."""
