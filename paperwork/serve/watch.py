@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ class FolderWatch:
         self._flags = flags
         try:
             self._notify = INotify()
+            weakref.finalize(self, self._notify.close)  # closed with the watch, whoever forgets to close it
             wd = self._notify.add_watch(
                 root, flags.CREATE | flags.DELETE | flags.MOVED_FROM | flags.MOVED_TO | flags.ONLYDIR
             )
