@@ -87,6 +87,7 @@ def test_the_index_follows_the_files_on_a_real_server(tmp_path: Path) -> None:
         assert "GY-2026-511" not in listed and len(listed) == 22
         broken = listed["GY-2026-512"]
         assert broken["ok"] is False and broken["customer"] is None and broken["errors"] >= 1
+        assert broken["readable"] is False and broken["state"] == "无法读取"
         page = api.get("/", headers={"Accept": "text/html"}).text
         assert 'data-case="GY-2026-512"' in page and "（无法读取）" in page
 
@@ -97,6 +98,11 @@ def test_the_index_follows_the_files_on_a_real_server(tmp_path: Path) -> None:
         again = api.get("/api/cases", params={"q": "宏达食品"})
         assert ids_of(again.json()) == ["GY-2026-508"]
         assert api.get("/api/cases").headers["X-Total-Count"] == "22"
+        # the whole database deleted (its inode may well be reused by the new file): rebuilt, the record too
+        for part in (ws / DB).parent.glob("paperwork.sqlite3*"):
+            part.unlink()
+        assert api.get("/api/cases").headers["X-Total-Count"] == "22"
+        assert api.get("/api/cases/GY-2026-508/history").status_code == 200
 
 
 def test_filters_the_list_page_and_the_ledger(tmp_path: Path) -> None:

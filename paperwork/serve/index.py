@@ -242,7 +242,7 @@ class CaseIndex:
             "identity": identity,
             "checked_as": as_of,
             "case_id": case_id,
-            "state": row["state"] if row["state"] is not None else "无法读取",
+            "state": row["state"],
             "kind": row["kind"],
             "rank1": rank[0],
             "rank2": rank[1],

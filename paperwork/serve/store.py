@@ -78,15 +78,6 @@ class Store:
 
     def __init__(self, root: Path) -> None:
         self.path = root / DB_FOLDER / DB_FILE
-        self._ready: tuple[int, int] | None = None  # the file (device, inode) whose schema was made
-
-    def _made(self) -> bool:
-        """Whether the file is the one whose journal mode and tables were set up (a replaced file is not)."""
-        try:
-            stat = self.path.stat()
-        except OSError:
-            return False
-        return self._ready == (stat.st_dev, stat.st_ino)
 
     def exists(self) -> bool:
         return self.path.is_file()
@@ -99,15 +90,11 @@ class Store:
             raise _unavailable(self.path, exc) from None
         try:
             conn.execute("PRAGMA foreign_keys = ON")
-            if not self._made():
-                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                    conn.execute("PRAGMA journal_mode = WAL")
-                made = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'changes'").fetchone()[0]
-                if made == 0:
-                    conn.executescript(_SCHEMA)
-                stat = self.path.stat()
-                self._ready = (stat.st_dev, stat.st_ino)
-        except (OSError, sqlite3.Error) as exc:
+            # one query per use; a file made anew (deleted, replaced) gets its journal mode and tables again
+            if conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'changes'").fetchone()[0] == 0:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
             conn.close()
             raise _unavailable(self.path, exc) from None
         return conn
