@@ -222,6 +222,36 @@ def test_accuracy_on_realistic_scans(corpus: Corpus) -> None:
     assert not invented
 
 
+def test_official_notices_made_another_way(tmp_path: Path, corpus: Corpus) -> None:
+    """The layout of a Chinese official document, drawn apart from the corpus (tests/noticemaker.py): red
+    版头 and rule, the 文号 under it (签发人 beside it on one), a body that quotes dates — at the start
+    of a line, in parentheses, as 登记日期, in Chinese numerals — and other 文号, the 落款 date under a
+    seal (in numerals on two), a 版记 with a later 印发 date; 200 and 300 dpi, two photographed with
+    perspective, two with a second seal over the body. Every title, own date and 文号 right, nothing
+    invented."""
+    from tests.noticemaker import make_officials
+
+    expected = make_officials(tmp_path / "officials")
+    env = {**os.environ, "XDG_CACHE_HOME": str(corpus.root / "cache")}
+    done = subprocess.run(
+        [sys.executable, "-m", "paperwork", "intake", str(tmp_path / "officials"), "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr
+    got = {Path(str(d["file"])).name: d for d in json.loads(done.stdout)["documents"]}
+    wrong = [
+        f"{e.file}: {got.get(e.file)}"
+        for e in expected
+        if e.file not in got
+        or (got[e.file]["title"], got[e.file]["date"], got[e.file]["number"], got[e.file]["application_date"])
+        != (e.title, e.date, e.number, e.application_date)
+    ]
+    assert not wrong, wrong
+
+
 def test_reply_and_rounds(corpus: Corpus) -> None:
     got = _by_file(corpus)
     assert got["reply-1.pdf"]["application_date"] == "2023-03-02"
