@@ -187,9 +187,10 @@ def draw_official(n: Official, rng: random.Random) -> Image.Image:
     right = width - pt(90)
     draw.text((right, y), "国网北京市电力公司顺义供电公司", font=body, fill="black", anchor="rm")
     draw.text((right - pt(14), y + pt(28)), own, font=body, fill="black", anchor="rm")
-    img = seal(img, (right - pt(90), y + pt(18)), rng)
+    size = n.dpi / 150  # a 42 mm seal at any resolution
+    img = seal(img, (right - pt(90), y + pt(18)), rng, scale=size)
     if n.second_seal:  # a seal over the body's dates too (a 骑缝章, or stamped twice)
-        img = seal(img, (pt(330), pt(300)), rng, "业扩报装专用章")
+        img = seal(img, (pt(330), pt(300)), rng, "业扩报装专用章", scale=size)
     draw = ImageDraw.Draw(img)
     bottom = height - pt(110)
     draw.line((pt(60), bottom - pt(32), width - pt(60), bottom - pt(32)), fill="black", width=max(1, pt(1)))

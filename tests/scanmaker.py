@@ -46,27 +46,32 @@ def _cn(day: str) -> str:
 
 
 def seal(
-    img: Image.Image, centre: tuple[int, int], rng: random.Random, text: str = "供电服务专用章"
+    img: Image.Image,
+    centre: tuple[int, int],
+    rng: random.Random,
+    text: str = "供电服务专用章",
+    scale: float = 1.0,
 ) -> Image.Image:
-    """A round red seal (ring, star, arc text) stamped over ``centre``, half transparent as ink is."""
+    """A round red seal (ring, star, arc text) stamped over ``centre``, half transparent as ink is;
+    ``scale`` 1 is a 42 mm seal at 150 dpi."""
     layer = Image.new("RGBA", img.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
-    r = 105
+    r = int(105 * scale)
     cx, cy = centre[0] + rng.randint(-15, 15), centre[1] + rng.randint(-10, 10)
     red = (210, 30, 35, 170)
-    draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=red, width=7)
+    draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=red, width=int(7 * scale))
     star = [
         (
-            cx + 30 * math.cos(math.pi / 2 + k * 4 * math.pi / 5),
-            cy - 30 * math.sin(math.pi / 2 + k * 4 * math.pi / 5),
+            cx + 30 * scale * math.cos(math.pi / 2 + k * 4 * math.pi / 5),
+            cy - 30 * scale * math.sin(math.pi / 2 + k * 4 * math.pi / 5),
         )
         for k in range(5)
     ]
     draw.polygon(star, fill=red)
-    font = _font(24, bold=True)
+    font = _font(int(24 * scale), bold=True)
     for k, ch in enumerate(text):
         angle = math.pi * (1.15 - 1.3 * k / max(len(text) - 1, 1))
-        x, y = cx + (r - 28) * math.cos(angle), cy - (r - 28) * math.sin(angle)
+        x, y = cx + (r - 28 * scale) * math.cos(angle), cy - (r - 28 * scale) * math.sin(angle)
         draw.text((x, y), ch, font=font, fill=red, anchor="mm")
     base = img.convert("RGBA")
     base.alpha_composite(layer)
