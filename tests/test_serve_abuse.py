@@ -323,3 +323,47 @@ def test_a_server_killed_while_writing_leaves_no_torn_file(tmp_path: Path) -> No
         data["customer"]["phone"] = "010-99990000"
         put = client.put("/api/cases/GY-2023-017", json=data, headers={"If-Match": current.headers["ETag"]})
         assert put.status_code == 200
+
+
+def test_a_large_workspace_with_odd_things_in_it(tmp_path: Path) -> None:
+    """400 cases, and what a shared folder also holds: a broken case, a folder without a case, a stray file,
+    a hidden folder, a link to a case outside: listed, paged and searched right, nothing else shown."""
+    from openpyxl import load_workbook
+
+    from tests.test_index import many
+
+    ws = tmp_path / "ws"
+    ids = many(ws, 400)
+    (ws / "broken").mkdir()
+    (ws / "broken" / "case.yaml").write_text("case_id: BROKEN-1\nkind: [\n", encoding="utf-8")
+    (ws / "empty-folder").mkdir()
+    (ws / "notes.txt").write_text("not a case", encoding="utf-8")
+    (ws / ".git").mkdir()
+    (ws / ".git" / "case.yaml").write_text("case_id: HIDDEN\n", encoding="utf-8")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "case.yaml").write_text("case_id: OUTSIDE-1\nkind: 新装\n", encoding="utf-8")
+    (ws / "link-out").symlink_to(outside, target_is_directory=True)
+    with in_process(ws) as api:
+        first = api.get("/api/cases", params={"limit": 50})
+        assert first.status_code == 200 and first.headers["X-Total-Count"] == "401"
+        seen = [
+            r["case_id"]
+            for offset in range(0, 450, 50)
+            for r in api.get("/api/cases", params={"limit": 50, "offset": offset}).json()
+        ]
+        assert sorted(seen) == sorted([*ids, "BROKEN-1"]) and len(seen) == len(set(seen))
+        assert api.get("/api/cases", params={"q": "OUTSIDE"}).json() == []
+        assert api.get("/api/cases", params={"q": "HIDDEN"}).json() == []
+        assert [r["case_id"] for r in api.get("/api/cases", params={"q": "第399号"}).json()] == [
+            "GY-2026-899"
+        ]
+        page = api.get("/", headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "共 401 个案卷" in page.text and 'rel="next"' in page.text
+        assert page.text.count("<tr data-case=") == 100
+        last = api.get("/", params={"page_no": 5}, headers={"Accept": "text/html"}).text
+        assert last.count("<tr data-case=") == 1 and 'rel="prev"' in last
+        assert api.get("/", params={"page_no": -3}, headers={"Accept": "text/html"}).status_code == 200
+        ledger = api.get("/api/ledger.xlsx")
+        (tmp_path / "l.xlsx").write_bytes(ledger.content)
+    assert load_workbook(tmp_path / "l.xlsx")["台账"].max_row == 402
