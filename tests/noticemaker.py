@@ -64,6 +64,7 @@ class Official:
     dpi: int = 200
     photo: bool = False
     second_seal: bool = False
+    printed_alone: bool = False  # the 印发 date on a line of its own (the office on the line above)
 
 
 def official_notices() -> list[Official]:
@@ -81,6 +82,7 @@ def official_notices() -> list[Official]:
             ),
             printed="2023-04-29",
             dpi=200,
+            printed_alone=True,
         ),
         Official(
             "official-midcheck-result",
@@ -109,6 +111,7 @@ def official_notices() -> list[Official]:
             ),
             printed="2023-05-22",
             photo=True,
+            printed_alone=True,
         ),
         Official(
             "official-reply",
@@ -202,9 +205,17 @@ def draw_official(n: Official, rng: random.Random) -> Image.Image:
         anchor="lm",
     )
     draw.line((pt(60), bottom, width - pt(60), bottom), fill="black", width=max(1, pt(1)))
-    draw.text((pt(72), bottom + pt(16)), "顺义供电公司办公室", font=_font(pt(12)), fill="black", anchor="lm")
     printed = f"{in_figures(n.printed)}印发"
-    draw.text((width - pt(72), bottom + pt(16)), printed, font=_font(pt(12)), fill="black", anchor="rm")
+    if n.printed_alone:
+        draw.text(
+            (pt(72), bottom - pt(48)), "顺义供电公司办公室", font=_font(pt(12)), fill="black", anchor="lm"
+        )
+        draw.text((width - pt(72), bottom + pt(16)), printed, font=_font(pt(12)), fill="black", anchor="rm")
+    else:
+        draw.text(
+            (pt(72), bottom + pt(16)), "顺义供电公司办公室", font=_font(pt(12)), fill="black", anchor="lm"
+        )
+        draw.text((width - pt(72), bottom + pt(16)), printed, font=_font(pt(12)), fill="black", anchor="rm")
     return img
 
 

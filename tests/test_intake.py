@@ -99,6 +99,23 @@ def test_other_labelled_dates_lose() -> None:
     assert read_paper([lines], [1754], BUREAU).date.value == "2023-04-20"
 
 
+def test_the_issue_line_under_the_signature_is_not_the_papers_date() -> None:
+    """An official document's 版记 ends with the date it was printed (…印发), later on the page than the
+    落款 date and alone on its line when the issuing office stands apart; a deadline (…日前) is not it
+    either."""
+    lines = [
+        _line("受电工程竣工验收单", 100, h=50),
+        _line("请于2023年8月20日前缴清费用", 300),
+        _line("国网北京市电力公司顺义供电公司", 800, x=700),
+        _line("2023年8月10日", 850, x=800),
+        _line("抄送：营销部", 1500),
+        _line("2023年8月11日印发", 1560, x=900),
+    ]
+    assert read_paper([lines], [1754], BUREAU).date.value == "2023-08-10"
+    alone = [*lines[:4], _line("2023年8月20日前", 1560, x=900)]
+    assert read_paper([alone], [1754], BUREAU).date.value == "2023-08-10"
+
+
 # -- without the extra --------------------------------------------------------------------------
 
 

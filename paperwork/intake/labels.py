@@ -2,7 +2,7 @@
 
 Shipped in ``paperwork/rules/data/intake.yaml``; a bureau whose forms print other words gives a file
 of the same shape (``intake --labels FILE``): its forms replace the shipped entries key by key,
-its ``common_not`` words are added.
+its ``common_not`` and ``common_not_after`` words are added.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ class Labels:
     date: dict[str, tuple[str, ...]]
     avoid: dict[str, tuple[str, ...]]
     application_date: dict[str, tuple[str, ...]]
+    #: Words right after a date that say it is not the paper's own (2023年8月11日印发, …日前, …止).
+    not_after: tuple[str, ...] = ()
 
 
 def _words(value: object, where: str, source: str) -> tuple[str, ...]:
@@ -36,35 +38,41 @@ def _words(value: object, where: str, source: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _read(text: str, source: str) -> tuple[tuple[str, ...], dict[str, dict[str, tuple[str, ...]]]]:
+_Read = tuple[tuple[str, ...], dict[str, dict[str, tuple[str, ...]]], tuple[str, ...]]
+
+
+def _read(text: str, source: str) -> _Read:
     data = parse_data(text, source, _WHAT).data
     if not isinstance(data, dict) or not isinstance(data.get("forms", {}), dict):
-        raise ConfigError(f"{source} 应有 forms:（每种表单一项）和可选的 common_not:")
+        raise ConfigError(f"{source} 应有 forms:（每种表单一项）和可选的 common_not:、common_not_after:")
     forms: dict[str, dict[str, tuple[str, ...]]] = {}
     for key, entry in (data.get("forms") or {}).items():
         if not isinstance(entry, dict) or not set(entry) <= _FIELDS:
             raise ConfigError(f"{source}：forms.{key} 只能有 date、not、application_date")
         forms[str(key)] = {k: _words(v, f"forms.{key}.{k}", source) for k, v in entry.items()}
     common = _words(data.get("common_not", []), "common_not", source)
-    return common, forms
+    after = _words(data.get("common_not_after", []), "common_not_after", source)
+    return common, forms, after
 
 
 @functools.cache
-def _shipped() -> tuple[tuple[str, ...], dict[str, dict[str, tuple[str, ...]]]]:
+def _shipped() -> _Read:
     return _read(*shipped_text("intake.yaml"))
 
 
 def load_labels(*overrides: str | Path) -> Labels:
     """The shipped labels with each override file applied in turn (ConfigError naming a bad file)."""
-    common, shipped = _shipped()
+    common, shipped, after = _shipped()
     forms = dict(shipped)
     for path in overrides:
-        extra_common, extra = _read(user_text(path, _WHAT), str(path))
+        extra_common, extra, extra_after = _read(user_text(path, _WHAT), str(path))
         common += extra_common
+        after += extra_after
         forms.update(extra)
     return Labels(
         common,
         {k: v.get("date", ()) for k, v in forms.items()},
         {k: v.get("not", ()) for k, v in forms.items()},
         {k: v.get("application_date", ()) for k, v in forms.items()},
+        after,
     )

@@ -179,6 +179,7 @@ class _DateHit:
     standalone: bool
     sentence: bool
     order: float
+    after: str = ""  # the words right after the date (印发, 前 …)
 
 
 def _han_number(text: str) -> int:
@@ -255,15 +256,23 @@ def _date_hits(rows: list[_Row]) -> list[_DateHit]:
             label = _label(rows, i, start)
             sentence = len(_CJK.findall(rest)) >= 10
             standalone = len(_CJK.findall(rest)) <= 6 and not sentence
-            hits.append(_DateHit(day, _key(label), row, standalone, sentence, 0.0))
+            after = _key(row.text[end : end + 6])
+            hits.append(_DateHit(day, _key(label), row, standalone, sentence, 0.0, after))
     total = max(len(hits) - 1, 1)
-    return [_DateHit(h.day, h.label, h.row, h.standalone, h.sentence, n / total) for n, h in enumerate(hits)]
+    return [
+        _DateHit(h.day, h.label, h.row, h.standalone, h.sentence, n / total, h.after)
+        for n, h in enumerate(hits)
+    ]
 
 
-def _pick(hits: list[_DateHit], wanted: tuple[str, ...], avoid: tuple[str, ...]) -> Clue:
+def _pick(
+    hits: list[_DateHit], wanted: tuple[str, ...], avoid: tuple[str, ...], not_after: tuple[str, ...] = ()
+) -> Clue:
     scored = []
     for hit in hits:
         score = hit.order
+        if any(hit.after.startswith(_key(w)) for w in not_after):  # 2023年8月11日印发: the 版记's date
+            score -= 6
         named = next((n for n, w in enumerate(wanted) if _key(w) in hit.label), None)
         named_len = len(_key(wanted[named])) if named is not None else 0
         avoided = max((len(_key(a)) for a in avoid if _key(a) in hit.label), default=0)
@@ -321,7 +330,7 @@ def read_paper(
     wanted = hints.date.get(key, ("日期",))
     applied = hints.application_date.get(key, ())
     avoid = tuple(a for a in (*hints.common_not, *hints.avoid.get(key, ())) if a not in wanted)
-    date = _pick(hits, wanted, avoid)
+    date = _pick(hits, wanted, avoid, hints.not_after)
     application = Clue()
     if form is not None and form.reply and applied:
         named = [h for h in hits if any(_key(a) in h.label for a in applied)]
