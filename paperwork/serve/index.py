@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from paperwork._version import __version__
 from paperwork.case.collection import CASE_FILE
 from paperwork.errors import OutsideWorkspace, PaperworkError
 from paperwork.render.ledger import LedgerLine, ledger_line
@@ -123,11 +124,11 @@ class CaseIndex:
         self._looked = 0.0  # when every folder was last looked at
 
     def _checked_as(self) -> str:
-        """The day and rules a row was checked under: a row checked otherwise is checked again."""
+        """The day, the rules and the program a row was checked under: a row checked otherwise is checked
+        again (a new version of paperwork may check differently)."""
         s = self.settings
-        rules = (
-            f"{s.day}|{s.regime.name if s.regime else ''}|{s.calendar.sources}|{sorted(s.calendar.workdays)}"
-        )
+        rules = f"{__version__}|{s.day}|{s.regime.name if s.regime else ''}|{s.calendar.sources}"
+        rules += f"|{sorted(s.calendar.workdays)}"
         return hashlib.sha256(f"{rules}|{sorted(s.calendar.holidays)}".encode()).hexdigest()[:16]
 
     def _folders(self) -> list[str]:
