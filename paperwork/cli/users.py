@@ -43,6 +43,16 @@ def _password(from_stdin: bool) -> str:
     return first
 
 
+def _warn_if_short(password: str) -> None:
+    from paperwork.serve.accounts import GOOD_PASSWORD, is_short
+
+    if is_short(password):
+        message = (
+            f"注意：密码少于 {GOOD_PASSWORD} 个字符，容易被猜中；建议换一个更长的（paperwork users passwd）"
+        )
+        click.echo(style(message, fg="yellow"), err=True)
+
+
 @cli.group("users", cls=Guarded)
 def users() -> None:
     """用户：每位客服一个登录名和密码（工作区有用户后，网页和 API 都要登录）。"""
@@ -57,7 +67,9 @@ def users() -> None:
 def add(name: str, admin: bool, display: str | None, password_stdin: bool, workspace: str) -> None:
     """添加用户 NAME。"""
     accounts = _accounts(workspace)
-    user = accounts.add(name, _password(password_stdin), display=display, admin=admin)
+    password = _password(password_stdin)
+    user = accounts.add(name, password, display=display, admin=admin)
+    _warn_if_short(password)
     role = "管理员" if user.admin else "客服"
     click.echo(style(f"已添加{role} {user.name}（显示名 {user.display}）", fg="green"))
     if len(accounts.users()) == 1:
@@ -99,7 +111,9 @@ def passwd(name: str, password_stdin: bool, workspace: str) -> None:
         from paperwork.errors import AccountError
 
         raise AccountError(f"没有用户 {name}", "unknown")
-    accounts.passwd(name, _password(password_stdin))
+    password = _password(password_stdin)
+    accounts.passwd(name, password)
+    _warn_if_short(password)
     click.echo(style(f"已为 {name} 设置新密码", fg="green"))
 
 

@@ -24,10 +24,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from paperwork.errors import AccountError
 from paperwork.serve.store import Store
 
-__all__ = ["MIN_PASSWORD", "Accounts", "User", "normal_name"]
+__all__ = ["GOOD_PASSWORD", "Accounts", "User", "is_short", "normal_name"]
 
-#: The shortest password the office may choose.
-MIN_PASSWORD = 8
+#: Shorter passwords are taken (the office decides) with a warning: eight characters is the usual minimum.
+GOOD_PASSWORD = 8
+_MAX_PASSWORD = 1024
 _MAX_NAME = 64
 _HASHER = PasswordHasher()  # argon2id, the library's current recommended parameters
 #: Checked when a name is unknown, so that a wrong name takes as long as a wrong password.
@@ -63,9 +64,16 @@ def _checked_name(name: str) -> str:
 
 
 def _checked_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"密码太短：至少 {MIN_PASSWORD} 个字符", "weak_password")
+    if not password:
+        raise AccountError("密码不能为空", "weak_password")
+    if len(password) > _MAX_PASSWORD:
+        raise AccountError(f"密码太长：最多 {_MAX_PASSWORD} 个字符", "weak_password")
     return password
+
+
+def is_short(password: str) -> bool:
+    """Whether a password is shorter than the usual minimum (taken, with a warning)."""
+    return len(password) < GOOD_PASSWORD
 
 
 def _digest(secret: str) -> str:
