@@ -22,6 +22,8 @@ from paperwork.files import write_atomic
 
 __all__ = ["OCR_HINT", "Engine", "OcrUnavailable", "TextLine", "engine", "ocr_available"]
 
+#: The longer side, in pixels, of the page image text is looked for on (then read at full resolution).
+DETECT_SIDE = 1024
 OCR_HINT = "pip install 'hv-paperwork[ocr]'（即 rapidocr 与 onnxruntime，约 290 MB，模型随包安装，无需联网）"
 
 
@@ -74,7 +76,14 @@ class Engine:
             from rapidocr import RapidOCR
 
             # its default models (no download); its own logger set to errors by its own setting
-            params: dict[str, object] = {"Global.log_level": "error"}
+            params: dict[str, object] = {
+                "Global.log_level": "error",
+                # text is found on the page scaled to 1024 px on its longer side (PaddleOCR's own default
+                # was 960) and read from the full-resolution crops: rapidocr's default keeps the shorter
+                # side at 736 or more, so an A4 page at 150 dpi was searched at full size (bench/RESULTS.md)
+                "Det.limit_type": "max",
+                "Det.limit_side_len": DETECT_SIDE,
+            }
             if self.threads:
                 params["EngineConfig.onnxruntime.intra_op_num_threads"] = self.threads
             found = self._local.ocr = RapidOCR(params=params)
