@@ -308,6 +308,22 @@ def test_a_damaged_database_with_users_lets_nobody_in(tmp_path: Path, runner: Cl
         assert login(api, "anna").status_code == 503
 
 
+def test_a_deleted_database_does_not_open_the_door(tmp_path: Path, runner: CliRunner) -> None:
+    ws = workspace(tmp_path / "ws")
+    add_users(runner, ws)
+    for part in (ws / DB).parent.glob("paperwork.sqlite3*"):
+        part.unlink()
+    with in_process(ws) as api:
+        answer = api.get("/api/cases/GY-2023-017")
+        assert answer.status_code == 503 and answer.json()["findings"][0]["code"] == "HISTORY_UNAVAILABLE"
+        assert "users add" in answer.json()["findings"][0]["message"]
+    add = ["users", "add", "anna", "--admin", "--password-stdin", "--workspace", str(ws)]
+    assert runner.invoke(cli, add, input=PASSWORDS["anna"]).exit_code == 0
+    with in_process(ws) as api:
+        assert api.get("/api/cases").status_code == 401  # users again: logins again
+        assert login(api, "anna").status_code == 303 and api.get("/api/cases").status_code == 200
+
+
 def test_writes_at_once_are_all_recorded_in_order(ws: Path) -> None:
     results: list[int] = []
     with in_process(ws) as api:

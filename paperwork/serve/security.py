@@ -134,11 +134,17 @@ class Access:
         if self.accounts is None:
             return False
         try:
-            return self.accounts.any()
+            found = self.accounts.any()
         except HistoryUnavailable:
             if self.accounts.required():
                 raise
             return False
+        if not found and self.accounts.required():  # the database deleted or replaced: never an open door
+            raise HistoryUnavailable(
+                "工作区标明有用户，但数据库里没有用户：数据库可能被删除或换掉了。请从备份恢复 "
+                ".paperwork/paperwork.sqlite3，或用 paperwork users add 重新添加用户"
+            )
+        return found
 
     def visitor(self, path: str, authorization: str | None, cookie: str | None) -> Visitor:
         """Who the request comes from, and whether it may go on."""
