@@ -129,13 +129,17 @@ class History:
         return case_file.parent.relative_to(self.root).as_posix()
 
     @staticmethod
-    def _last(db: sqlite3.Connection, folder: str) -> tuple[str, bytes] | None:
+    def _last_tag(db: sqlite3.Connection, folder: str) -> str | None:
+        """The ETag of the case's last recorded version (None: never seen) — not its bytes: asked on every
+        read of a case."""
         row = db.execute(
-            "SELECT c.etag, s.content FROM changes c JOIN sources s ON s.etag = c.etag "
-            "WHERE c.folder = ? ORDER BY c.id DESC LIMIT 1",
-            (folder,),
+            "SELECT etag FROM changes WHERE folder = ? ORDER BY id DESC LIMIT 1", (folder,)
         ).fetchone()
-        return (row[0], bytes(row[1])) if row else None
+        return str(row[0]) if row else None
+
+    @staticmethod
+    def _content(db: sqlite3.Connection, tag: str) -> bytes:
+        return bytes(db.execute("SELECT content FROM sources WHERE etag = ?", (tag,)).fetchone()[0])
 
     @staticmethod
     def _add(
@@ -176,11 +180,11 @@ class History:
         folder, raw = self._folder(case_file), _read(case_file)
         if raw is None:
             return None
-        last = self._last(db, folder)
+        last = self._last_tag(db, folder)
         if last is None:  # first seen: the start of its record, not a change
             self._add(db, folder, raw, (), who=None, action="seen", outside=True, listed=False)
-        elif last[0] != etag(raw):
-            changes = differences(_text(last[1]), raw.decode("utf-8-sig", errors="replace"))
+        elif last != etag(raw):
+            changes = differences(_text(self._content(db, last)), raw.decode("utf-8-sig", errors="replace"))
             try:
                 stamp = dt.datetime.fromtimestamp(case_file.stat().st_mtime).astimezone()
                 when = stamp.isoformat(timespec="seconds")
@@ -197,8 +201,8 @@ class History:
             if raw is None:
                 return
             with self.store.reading() as db:
-                last = self._last(db, self._folder(case_file))
-            if last is not None and last[0] == etag(raw):
+                last = self._last_tag(db, self._folder(case_file))
+            if last == etag(raw):
                 return  # the usual case: nothing new, nothing written
             with self.store.writing(READ_WAIT) as db:
                 self._catch_up(db, case_file)

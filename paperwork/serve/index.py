@@ -16,7 +16,6 @@ surname, 宏达) by a scan of the same text, which at thousands of cases is a fe
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
@@ -24,7 +23,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,11 +143,14 @@ class CaseIndex:
             db.executescript(_TABLES)
         return True
 
-    @contextlib.contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        """A transaction on the index's tables."""
-        with self.store.writing() as db:
-            yield db
+    def _known(self, names: list[str] | None = None) -> dict[str, str]:
+        """What the index holds of the folders ``names`` (None: of all): ``identity|checked_as`` by folder."""
+        query = "SELECT folder, identity || '|' || checked_as FROM case_index"
+        with self.store.reading() as db:
+            if names is None or len(names) > 500:  # many at once (a git pull): one read of all, then pick
+                every = dict(db.execute(query))
+                return every if names is None else {n: every[n] for n in names if n in every}
+            return dict(db.execute(f"{query} WHERE folder IN ({', '.join('?' for _ in names)})", names))
 
     def _which(self, as_of: str, rebuilt: bool) -> list[str] | None:
         """The folders to look at: those the watch saw change, or None for every one (no watch, a new day, a
@@ -170,18 +172,10 @@ class CaseIndex:
                 if self.watch is not None and not self._as_of:  # the first look: watch every folder
                     for name in names:
                         self.watch.follow(name)
-                with self._db() as db:
-                    known = dict(db.execute("SELECT folder, identity || '|' || checked_as FROM case_index"))
                 self._looked, self._as_of = time.monotonic(), as_of
+                known = self._known()
             else:
-                with self._db() as db:
-                    known = {
-                        n: v
-                        for n in names
-                        for (v,) in db.execute(
-                            "SELECT identity || '|' || checked_as FROM case_index WHERE folder = ?", (n,)
-                        )
-                    }
+                known = self._known(names)
             now: dict[str, tuple[CaseFolder, str]] = {}
             for name in names:
                 folder = self.workspace.root / name
@@ -191,13 +185,13 @@ class CaseIndex:
             stale = [n for n, (_, ident) in now.items() if known.get(n) != f"{ident}|{as_of}"]
             gone = [n for n in known if n not in now]
             if gone:
-                with self._db() as db:
+                with self.store.writing() as db:
                     for name in gone:
                         self._drop(db, name)
             for start in range(0, len(stale), _BATCH):
                 batch = stale[start : start + _BATCH]
                 made = [self._made(*now[name], as_of) for name in batch]
-                with self._db() as db:
+                with self.store.writing() as db:
                     for name, values in zip(batch, made, strict=True):
                         self._drop(db, name)
                         if values is not None:
@@ -295,7 +289,7 @@ class CaseIndex:
         page = (
             f" LIMIT {int(query.limit)} OFFSET {max(0, int(query.offset))}" if query.limit is not None else ""
         )
-        with self._db() as db:
+        with self.store.reading() as db:
             total = db.execute(f"SELECT count(*) FROM case_index{where}", args).fetchone()[0]
             found = db.execute(f"SELECT row FROM case_index{where} ORDER BY {order}{page}", args).fetchall()
         return int(total), [json.loads(r) for (r,) in found]
@@ -303,7 +297,7 @@ class CaseIndex:
     def counts(self, query: Query) -> dict[str, int]:
         """How many cases match the search (and kind) in each state, and in all (``all``)."""
         where, args = self._where(Query(q=query.q, kind=query.kind))
-        with self._db() as db:
+        with self.store.reading() as db:
             found = dict(
                 db.execute(f"SELECT state, count(*) FROM case_index{where} GROUP BY state", args).fetchall()
             )
@@ -312,7 +306,7 @@ class CaseIndex:
     def ledger(self) -> list[LedgerLine]:
         """Every case's ledger line, by case id."""
         self.refresh()
-        with self._db() as db:
+        with self.store.reading() as db:
             found = db.execute("SELECT ledger FROM case_index ORDER BY case_id, folder").fetchall()
         return [LedgerLine.from_dict(json.loads(text)) for (text,) in found]
 
