@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 OUT ?= out/demo
 PYTEST_FLAGS ?=
 
-.PHONY: setup system python demo test test-fast lint bench serve clean
+.PHONY: setup system python fonts demo test test-fast lint bench serve clean
 
 system:
 	bash scripts/setup-system.sh
@@ -44,7 +44,11 @@ lint: python
 	$(PY) -m ruff format --check paperwork tests fixtures bench templates docs setup.py
 	$(PY) -m mypy
 
-test: setup lint
+# the 1-em TrueType builds of Noto CJK are made once per machine (about two minutes) before the tests time anything
+fonts: python
+	$(PY) -c "from paperwork.binder.libreoffice import user_font_dir as d; from paperwork.render.fonts import metric_fonts as m; m(d())"
+
+test: setup lint fonts
 	$(PY) -m pytest $(PYTEST_FLAGS)
 
 # Everything but the tests that need LibreOffice: no system packages, a few seconds.

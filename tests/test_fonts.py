@@ -76,8 +76,8 @@ def _flat(items: list) -> list:  # type: ignore[type-arg]
 
 @pytest.mark.parametrize("family", ["宋体", "SimSun", "仿宋_GB2312", "黑体"])
 def test_windows_families_print_in_a_one_em_substitute(soffice: Path, family: str) -> None:
-    from paperwork.binder.libreoffice import user_cache_dir
+    from paperwork.binder.libreoffice import user_font_dir
     from paperwork.render.fonts import metric_fonts
 
-    shown = printed_in(family, metric_fonts(user_cache_dir() / "fonts"))
+    shown = printed_in(family, metric_fonts(user_font_dir()))
     assert shown == SUBSTITUTES[family][0], shown

@@ -64,17 +64,10 @@ def assert_clean(result: Any, code: int) -> None:
 
 
 def bookmarks(reader: PdfReader) -> dict[str, int]:
-    out: dict[str, int] = {}
+    """Bookmark title → page index: the same reading ``paperwork verify`` does."""
+    from paperwork.binder.printed import bookmarks as read
 
-    def walk(items: list[Any]) -> None:
-        for item in items:
-            if isinstance(item, list):
-                walk(item)
-            else:
-                out[str(item.title)] = reader.get_destination_page_number(item)
-
-    walk(reader.outline)
-    return out
+    return read(reader)
 
 
 # 1 -- a multi-page image is bound page by page and counted --------------------------------------
@@ -594,14 +587,14 @@ def test_randomly_damaged_scans_are_refused_or_bound_never_a_crash(tmp_path: Pat
             assert not out.exists()
 
 
-def test_an_unwritable_cache_folder_only_costs_the_one_em_fonts(
+def test_an_unwritable_font_folder_only_costs_the_one_em_fonts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import paperwork.binder.libreoffice as libreoffice
 
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where a folder should be")
-    monkeypatch.setattr(libreoffice, "user_cache_dir", lambda: blocked / "paperwork")
+    monkeypatch.setattr(libreoffice, "user_font_dir", lambda: blocked / "paperwork" / "fonts")
     conf = libreoffice.fontconfig_file(tmp_path).read_text(encoding="utf-8")
     assert "<dir>" not in conf and "AR PL UMing CN" in conf  # the fallbacks are still named
 

@@ -24,7 +24,7 @@ from paperwork.binder.page_ranges import PageSource, PdfPart
 from paperwork.case.dates import compact
 from paperwork.files import atomic_path
 
-__all__ = ["BinderPdfs", "Meta", "assemble_binder"]
+__all__ = ["BinderPdfs", "Bound", "Meta", "assemble_binder"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,19 @@ class Meta:
     title: str
     subject: str
     author: str
+
+
+@dataclass(frozen=True)
+class Bound:
+    """Where everything went in a written binder: PDF page ranges (0-based, end excluded) of its
+    parts and of each catalog row's paper, and the 页号 stamped on each page (0: none)."""
+
+    pages: int
+    cover: tuple[int, int]
+    catalog: tuple[int, int]
+    note: tuple[int, int]
+    pieces: tuple[tuple[int, int], ...]
+    numbered: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -110,8 +123,8 @@ def _size(page: PageObject) -> tuple[float, float]:
     return float(box.width), float(box.height)
 
 
-def assemble_binder(lay: Layout, pdfs: BinderPdfs, meta: Meta, out: Path) -> int:
-    """Write the binder PDF; returns its total page count.
+def assemble_binder(lay: Layout, pdfs: BinderPdfs, meta: Meta, out: Path) -> Bound:
+    """Write the binder PDF; returns where its parts and papers went.
 
     With ``pdfs.numbers_left`` (double-sided printing) the even pages of the file, the backs
     of the leaves, carry their number at the upper left.
@@ -120,7 +133,7 @@ def assemble_binder(lay: Layout, pdfs: BinderPdfs, meta: Meta, out: Path) -> int
         return _assemble(lay, pdfs, meta, out, source)
 
 
-def _assemble(lay: Layout, pdfs: BinderPdfs, meta: Meta, out: Path, source: PageSource) -> int:
+def _assemble(lay: Layout, pdfs: BinderPdfs, meta: Meta, out: Path, source: PageSource) -> Bound:
     writer = PdfWriter()
     overlays = _Overlays(writer)
     number_pages = source.pages(pdfs.numbers)
@@ -128,16 +141,19 @@ def _assemble(lay: Layout, pdfs: BinderPdfs, meta: Meta, out: Path, source: Page
     mark = overlays.form("mark", source.pages(pdfs.draft_mark)[0], 0) if pdfs.draft_mark else None
 
     duplex = left_pages is not None
+    numbered: list[int] = []
 
-    def add(part: PdfPart, numbered_from: int | None = None) -> int:
+    def add(part: PdfPart, numbered_from: int | None = None) -> tuple[int, int]:
         if duplex and len(writer.pages) % 2 == 1:
             # double-sided: every part starts on a front; the back left over stays blank,
             # with no number and not counted (GB/T 9705: blank pages get no number)
             writer.add_blank_page(*_size(writer.pages[-1]))
+            numbered.append(0)
         start = len(writer.pages)
         for i, page in enumerate(source.pages(part)):
             added = place_on_a4(writer, page) if part.fitted else writer.add_page(page)
             defang(added)
+            numbered.append(numbered_from + i if numbered_from is not None else 0)
             if numbered_from is not None:
                 n = numbered_from - 1 + i
                 if left_pages is not None and len(writer.pages) % 2 == 0:  # a back page, double-sided
@@ -146,18 +162,18 @@ def _assemble(lay: Layout, pdfs: BinderPdfs, meta: Meta, out: Path, source: Page
                     overlays.place(added, overlays.form("numbers", number_pages[n], n))
             if mark is not None:
                 overlays.place(added, mark)
-        return start
+        return start, len(writer.pages)
 
-    cover_at = add(pdfs.cover)
-    catalog_at = add(pdfs.catalog)
-    firsts: list[tuple[Piece, int]] = []
+    cover = add(pdfs.cover)
+    catalog = add(pdfs.catalog)
+    firsts: list[tuple[Piece, tuple[int, int]]] = []
     for piece in lay.pieces:
         firsts.append((piece, add(piece.part, numbered_from=piece.first)))
-    note_at = add(pdfs.note)
-    writer.add_outline_item(title="案卷封面", page_number=cover_at)
-    writer.add_outline_item(title="卷内目录", page_number=catalog_at)
+    note = add(pdfs.note)
+    writer.add_outline_item(title="案卷封面", page_number=cover[0])
+    writer.add_outline_item(title="卷内目录", page_number=catalog[0])
     parts: dict[str, object] = {}
-    for piece, at in firsts:
+    for piece, (at, _) in firsts:
         part = piece.row.part
         if part not in parts:
             parts[part] = writer.add_outline_item(title=part, page_number=at)
@@ -167,7 +183,7 @@ def _assemble(lay: Layout, pdfs: BinderPdfs, meta: Meta, out: Path, source: Page
             page_number=at,
             parent=parts[part],  # type: ignore[arg-type]
         )
-    writer.add_outline_item(title="卷内备考表", page_number=note_at)
+    writer.add_outline_item(title="卷内备考表", page_number=note[0])
     writer.add_metadata(
         {
             "/Title": meta.title,
@@ -180,4 +196,4 @@ def _assemble(lay: Layout, pdfs: BinderPdfs, meta: Meta, out: Path, source: Page
     writer.page_mode = "/UseOutlines"
     with atomic_path(out) as tmp, tmp.open("wb") as fh:
         writer.write(fh)
-    return len(writer.pages)
+    return Bound(len(writer.pages), cover, catalog, note, tuple(span for _, span in firsts), tuple(numbered))

@@ -19,11 +19,11 @@ import img2pdf
 from PIL import Image, ImageSequence, UnidentifiedImageError
 from pypdf import PdfReader
 
-from paperwork.binder.page_ranges import A4, PDF_ERRORS
+from paperwork.binder.page_ranges import A4, PDF_ERRORS, PdfPart
 from paperwork.errors import AttachmentError
 from paperwork.files import FileKind, Sniffed, sniff_file
 
-__all__ = ["FileKind", "Sniffed", "check_office", "check_pdf", "image_to_pdf", "sniff"]
+__all__ = ["FileKind", "Sniffed", "check_office", "check_pdf", "garbled", "image_to_pdf", "sniff"]
 
 #: Images larger than this are refused, not decoded (a 20000×20000 PNG is 400 M pixels).
 MAX_PIXELS = 100_000_000
@@ -115,12 +115,15 @@ def image_to_pdf(path: Path, title: str, out: Path) -> Path:
     frames, fmt = _decoded(path, title)
     with Image.open(path) as img:
         landscape = img.width > img.height
+        cmyk = img.mode == "CMYK"
     # on an A4 page of its own orientation, reduced if larger, never enlarged into a blur;
     # the binder then turns and fits it into the stamp-safe area (see fitting.py)
     page = (A4[1], A4[0]) if landscape else A4
     layout = img2pdf.get_layout_fun(page, fit=img2pdf.FitMode.shrink)
     try:
-        if frames == 1 and fmt in {"JPEG", "PNG"}:
+        if frames == 1 and cmyk:  # printers' CMYK: as RGB, the colour an sRGB archive PDF describes
+            data = img2pdf.convert(_rgb_jpeg(path), layout_fun=layout)
+        elif frames == 1 and fmt in {"JPEG", "PNG"}:
             try:
                 data = img2pdf.convert(str(path), layout_fun=layout, rotation=img2pdf.Rotation.ifvalid)
             except img2pdf.AlphaChannelError:
@@ -131,6 +134,33 @@ def image_to_pdf(path: Path, title: str, out: Path) -> Path:
     except (OSError, img2pdf.ImageOpenError, ValueError) as exc:
         raise AttachmentError(f"{title}的图片 {path} 无法转换（{exc}）；请另存为 JPG 或 PDF") from None
     return out
+
+
+def _rgb_jpeg(path: Path) -> bytes:
+    """A CMYK image as an RGB JPEG: through its own ICC profile when it has one (littleCMS), else
+    by Pillow's plain conversion."""
+    with Image.open(path) as img:
+        rgb: Image.Image | None = None
+        profile = img.info.get("icc_profile")
+        if profile:
+            rgb = _through_profile(img, profile)
+        if rgb is None:
+            rgb = img.convert("RGB")
+        buffer = io.BytesIO()
+        rgb.save(buffer, format="JPEG", quality=92, dpi=img.info.get("dpi", (300, 300)))
+        return buffer.getvalue()
+
+
+def _through_profile(img: Image.Image, profile: bytes) -> Image.Image | None:
+    try:
+        from PIL import ImageCms
+    except ImportError:  # a Pillow built without littleCMS
+        return None
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+        return ImageCms.profileToProfile(img, source, ImageCms.createProfile("sRGB"), outputMode="RGB")
+    except (OSError, ValueError, ImageCms.PyCMSError):
+        return None
 
 
 def _flat_pngs(path: Path) -> list[bytes]:
@@ -186,3 +216,32 @@ def relaxed_docx(source: Path, target: Path) -> Path:
                 data = _EXACT.sub(rb"\1atLeast\2", data)
             zout.writestr(item, data)
     return target
+
+
+def _common(c: str) -> bool:
+    """A character papers are written in: ASCII, CJK punctuation and full-width forms, the 3,755 common
+    characters of GB 2312 (level 1) and its symbols. Bytes taken for text come out mostly as rare
+    ideographs, Hangul, private-use or replacement characters instead."""
+    if " " <= c <= "~" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef":
+        return True
+    try:
+        code = c.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return len(code) == 2 and (0xA1 <= code[0] <= 0xA9 or 0xB0 <= code[0] <= 0xD7)
+
+
+def garbled(part: PdfPart, sample: int = 3) -> bool:
+    """Whether the first pages LibreOffice made of a Word file are mostly characters no paper is
+    written in — damaged or random bytes under a Word name, not a paper. A file without text (a
+    scan pasted into Word) is not garbled."""
+    try:
+        reader = PdfReader(part.path)
+        text = "".join(
+            reader.pages[i].extract_text() or ""
+            for i in range(part.start, min(part.end, part.start + sample))
+        )
+    except PDF_ERRORS:  # an unreadable output is judged where it is bound
+        return False
+    chars = [c for c in text if not c.isspace()]
+    return len(chars) >= 20 and sum(not _common(c) for c in chars) / len(chars) > 0.4

@@ -160,7 +160,11 @@ def build_cases(
                 resolved = _resolved(job, options)
                 case_id = resolved.case.case_id
                 stamp = fingerprint(
-                    resolved, draft=options.draft, templates=options.templates, duplex=options.duplex
+                    resolved,
+                    draft=options.draft,
+                    templates=options.templates,
+                    duplex=options.duplex,
+                    pdfa=options.pdfa,
                 )
                 unchanged = _unchanged_outcome(job, resolved, stamp, options, cache, started[n])
                 if unchanged is not None:

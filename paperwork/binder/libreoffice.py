@@ -77,6 +77,15 @@ def user_cache_dir() -> Path:
     return Path(user_cache_path("paperwork", appauthor=False))
 
 
+def user_font_dir() -> Path:
+    """Where the 1-em metric fonts are made, once per user: beside the user's own fonts
+    (``$XDG_DATA_HOME/paperwork/fonts`` on Linux), not in the cache, which a clerk (or a test)
+    may empty or point elsewhere; making them again takes minutes."""
+    from platformdirs import user_data_path
+
+    return Path(user_data_path("paperwork", appauthor=False)) / "fonts"
+
+
 @dataclass(frozen=True)
 class OfficeSettings:
     """Where LibreOffice is and how long a run may take: read by the CLI and the server (from
@@ -130,7 +139,7 @@ def fontconfig_file(folder: Path) -> Path:
     The 1.0-em builds of Noto are made once into the user's cache folder and added as a font folder.
     """
     try:
-        made = metric_fonts(user_cache_dir() / "fonts")
+        made = metric_fonts(user_font_dir())
     except (OSError, FontError) as exc:  # a read-only cache, an odd font file: the fallbacks still print
         logging.getLogger("paperwork").warning("1 em 行高字体不可用，改用后备字体：%s", exc)
         made = None

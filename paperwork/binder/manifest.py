@@ -22,7 +22,9 @@ def _folder(path: Path | None) -> list[tuple[str, int, int]]:
     return [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(path.glob("*.docx"))]
 
 
-def fingerprint(resolved: Resolved, *, draft: bool, templates: Path | None, duplex: bool = False) -> str:
+def fingerprint(
+    resolved: Resolved, *, draft: bool, templates: Path | None, duplex: bool = False, pdfa: str | None = None
+) -> str:
     """A digest of everything a build reads: case, bureau data, templates, attachments, options."""
     from paperwork._version import __version__
     from paperwork.binder.pdfs import converter_salt
@@ -49,6 +51,7 @@ def fingerprint(resolved: Resolved, *, draft: bool, templates: Path | None, dupl
         files,
         draft,
         duplex,
+        pdfa or "",
     )
 
 

@@ -36,7 +36,7 @@ _RELATIONSHIP_ATTRS = ("r:id", "r:embed", "r:link", "headerReference", "footerRe
 
 def converter_salt() -> str:
     """What, besides the DOCX, decides the PDF: bump when the conversion set-up changes."""
-    return digest("paperwork-conversion-v2", {k: list(v) for k, v in SUBSTITUTES.items()})
+    return digest("paperwork-conversion-v3", {k: list(v) for k, v in SUBSTITUTES.items()})
 
 
 def _style_key(path: Path) -> str | None:

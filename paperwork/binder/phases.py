@@ -13,19 +13,23 @@ phases is the order of the types.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from paperwork.binder.archival import Associated, finish_binder
 from paperwork.binder.archive_parts import part_contexts
 from paperwork.binder.assemble import BinderPdfs, Meta, assemble_binder
+from paperwork.binder.attachments import garbled
 from paperwork.binder.cache import Cache
 from paperwork.binder.fitting import fit_to_a4
 from paperwork.binder.layout import Layout, catalog_lines, layout
 from paperwork.binder.manifest import Manifest
 from paperwork.binder.options import BuildOptions
-from paperwork.binder.page_ranges import PDF_ERRORS, PdfPart
+from paperwork.binder.page_ranges import PdfPart
 from paperwork.binder.publish import publish as swap_into
+from paperwork.binder.record import binder_record
 from paperwork.binder.results import (
     CATALOG_BOOK,
     FORMS_FOLDER,
@@ -88,42 +92,12 @@ def _unreadable(resolved: Resolved, row: Row, message: str) -> Finding:
     )
 
 
-def _common(c: str) -> bool:
-    """A character papers are written in: ASCII, CJK punctuation and full-width forms, the 3,755 common
-    characters of GB 2312 (level 1) and its symbols. Bytes taken for text come out mostly as rare
-    ideographs, Hangul, private-use or replacement characters instead."""
-    if " " <= c <= "~" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef":
-        return True
-    try:
-        code = c.encode("gb2312")
-    except UnicodeEncodeError:
-        return False
-    return len(code) == 2 and (0xA1 <= code[0] <= 0xA9 or 0xB0 <= code[0] <= 0xD7)
-
-
-def garbled(part: PdfPart, sample: int = 3) -> bool:
-    """Whether the first pages LibreOffice made of a Word file are mostly characters no paper is
-    written in — damaged or random bytes under a Word name, not a paper. A file without text (a
-    scan pasted into Word) is not garbled."""
-    from pypdf import PdfReader
-
-    try:
-        reader = PdfReader(part.path)
-        text = "".join(
-            reader.pages[i].extract_text() or ""
-            for i in range(part.start, min(part.end, part.start + sample))
-        )
-    except PDF_ERRORS:  # an unreadable output is judged where it is bound
-        return False
-    chars = [c for c in text if not c.isspace()]
-    return len(chars) >= 20 and sum(not _common(c) for c in chars) / len(chars) > 0.4
-
-
-def _fitted(part: PdfPart, row: Row) -> tuple[Ready, tuple[str, ...]]:
-    """An attached paper's pages on A4, inside the stamp-safe area, and the 备考表's notes of reductions."""
+def _fitted(part: PdfPart, row: Row, notes: tuple[str, ...] = ()) -> tuple[Ready, tuple[str, ...]]:
+    """An attached paper's pages on A4, inside the stamp-safe area, and the 备考表's notes: pages
+    reduced, pages turned into images for PDF/A (``notes``)."""
     source = (row.paper.document.file or "") if row.paper is not None else ""
     fitted = fit_to_a4(part, row.label, source)
-    return Ready(fitted.part), fitted.reduced
+    return Ready(fitted.part), (*notes, *fitted.reduced)
 
 
 @dataclass(frozen=True)
@@ -313,7 +287,7 @@ def prepare(resolved: Resolved, out: Path, root: Path, cache: Cache, options: Bu
                 unreadable[key] = _unreadable(resolved, row, str(exc))
                 continue
             if role == "file" and isinstance(source, Ready):
-                source, reduced[key] = _fitted(source.part, row)
+                source, reduced[key] = _fitted(source.part, row, source.notes)
             elif role == "file" and isinstance(source, Pending):
                 attached[source.document] = row  # a Word file: fitted once LibreOffice has made it
             elif role == "form" and isinstance(source, Pending):
@@ -330,10 +304,40 @@ def prepare(resolved: Resolved, out: Path, root: Path, cache: Cache, options: Bu
     return _with_parts(prepared, _layouts(prepared, guess=True))
 
 
+def _build_time(prepared: Prepared) -> dt.datetime:
+    """When the binders say they were made: the build's ``now``, else the case file's last change."""
+    now = prepared.stage.options.now
+    if now is not None:
+        return now if now.tzinfo else now.astimezone()
+    try:
+        stamp = Path(prepared.resolved.case.source).stat().st_mtime
+    except OSError:
+        stamp = 0.0
+    return dt.datetime.fromtimestamp(stamp, dt.UTC).replace(microsecond=0)
+
+
 def assemble(converted: Converted) -> Assembled:
-    """Phase 3: the binders and the catalog workbook, written into the staging folder's ``final/``."""
+    """Phase 3: the binders and the catalog workbook, written into the staging folder's ``final/``.
+
+    Every binder carries its record (see :mod:`paperwork.binder.record`); with PDF/A 3b, the case
+    file and the catalog workbook ride inside each binder as associated files.
+    """
     prepared = converted.prepared
     case, root = prepared.resolved.case, prepared.stage.root
+    lines = [(lay.catalog.spec.name, catalog_lines(lay)) for lay in converted.layouts]
+    write_catalogs(lines, root / "final" / CATALOG_BOOK)
+    level = prepared.stage.options.pdfa_for(prepared.resolved.bureau)
+    associated = (
+        Associated(Path(case.source), Path(case.source).name, "Source", "application/yaml", "案卷文件"),
+        Associated(
+            root / "final" / CATALOG_BOOK,
+            CATALOG_BOOK,
+            "Data",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "卷内目录",
+        ),
+    )
+    when = _build_time(prepared)
     written = []
     for lay in converted.layouts:
         spec = lay.catalog.spec
@@ -352,12 +356,14 @@ def assemble(converted: Converted) -> Assembled:
             author=case.contractor.name if case.contractor else case.customer.name,
         )
         target = root / "final" / f"{spec.name}.pdf"
-        total = assemble_binder(lay, pdfs, meta, target)
+        bound = assemble_binder(lay, pdfs, meta, target)
+        record = binder_record(case, lay, bound)
+        finish_binder(target, record, pdfa=level, associated=associated, when=when)
         written.append(
-            BinderOutput(spec.name, prepared.out / target.name, len(lay.pieces), lay.content_pages, total)
+            BinderOutput(
+                spec.name, prepared.out / target.name, len(lay.pieces), lay.content_pages, bound.pages
+            )
         )
-    lines = [(lay.catalog.spec.name, catalog_lines(lay)) for lay in converted.layouts]
-    write_catalogs(lines, root / "final" / CATALOG_BOOK)
     (root / FORMS_FOLDER).rename(root / "final" / FORMS_FOLDER)
     return Assembled(converted, root / "final", tuple(written))
 

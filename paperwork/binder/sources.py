@@ -16,15 +16,17 @@ from typing import TypeVar
 
 from paperwork.binder.attachments import check_office, check_pdf, image_to_pdf, relaxed_docx, sniff
 from paperwork.binder.page_ranges import PdfPart, whole_pdf
+from paperwork.binder.triage import archivable
 
 __all__ = ["Pending", "Ready", "Source", "attachment_source", "pending_in", "settle", "settle_all"]
 
 
 @dataclass(frozen=True)
 class Ready:
-    """Pages that exist: a PDF part."""
+    """Pages that exist: a PDF part, and lines for the 备考表 about what was changed to bind it."""
 
     part: PdfPart
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,14 +68,21 @@ def pending_in(record: object) -> list[Path]:
     ]
 
 
-def attachment_source(path: Path, title: str, stage: Callable[[str], Path]) -> Source:
+def attachment_source(
+    path: Path, title: str, stage: Callable[[str], Path], *, archival: bool = False
+) -> Source:
     """A paper's own file as pages: a PDF as it is, an image wrapped, a DOCX/DOC to convert.
 
-    ``stage`` gives a fresh working file name with the suffix asked for.
+    ``stage`` gives a fresh working file name with the suffix asked for. ``archival``: the binder
+    is to be PDF/A, and a PDF is first made fit for it (:mod:`paperwork.binder.triage`).
     """
     sniffed = sniff(path, title)
     if sniffed.kind == "pdf":
-        return Ready(PdfPart(path, 0, check_pdf(path, title)))
+        pages = check_pdf(path, title)
+        if archival:
+            fit = archivable(path, title, stage)
+            return Ready(PdfPart(fit.path, 0, pages), fit.notes)
+        return Ready(PdfPart(path, 0, pages))
     if sniffed.kind == "image":
         return Ready(whole_pdf(image_to_pdf(path, title, stage(".pdf"))))
     check_office(path, title)

@@ -70,7 +70,8 @@ def paper_source(resolved: Resolved, row: Row, stage: Staging) -> tuple[Source, 
         if not path.exists() and stage.options.draft:
             page = placeholder_docx(f"待补：{row.label}", f"文件 {doc.file} 不存在", stage.name(".docx"))
             return Pending(page), "stand-in"
-        return attachment_source(path, doc.title, stage.name), "file"
+        archival = stage.options.pdfa_for(resolved.bureau) is not None
+        return attachment_source(path, doc.title, stage.name, archival=archival), "file"
     form = paper.form
     if form is not None and form.generated:
         keep = form_file(stage, form.title)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -11,6 +12,7 @@ import click
 from paperwork.cli.common import (
     EXIT_CASE,
     _bureau,
+    _json,
     _print_findings,
     _resolve,
     bureau_option,
@@ -65,6 +67,13 @@ templates_option = click.option(
     "默认：单个案卷 60，多个 180；"
     "或环境变量 PAPERWORK_TIMEOUT）。",
 )
+@click.option(
+    "--pdfa",
+    type=click.Choice(["2b", "3b"]),
+    default=None,
+    help="装订成长期保存的 PDF/A（GB/T 23286）：2b；3b 另把案卷文件和卷内目录.xlsx 附在 PDF 里。"
+    "默认按局方数据 archive.pdfa。",
+)
 @templates_option
 @bureau_option
 def build_binder_cmd(
@@ -76,6 +85,7 @@ def build_binder_cmd(
     no_cache: bool,
     duplex: bool,
     timeout: float | None,
+    pdfa: str | None,
     templates_dir: str | None,
     bureau_path: str | None,
 ) -> None:
@@ -107,6 +117,8 @@ def build_binder_cmd(
         cache=None if no_cache else Path(cache_dir) if cache_dir else cache_folder(),
         bureau=Path(bureau_path) if bureau_path else None,
         duplex=duplex,
+        pdfa="3b" if pdfa == "3b" else "2b" if pdfa == "2b" else None,
+        now=datetime.now().astimezone().replace(microsecond=0),
     )
     with progress(len(cases), quiet=single, timeout=timeout) as tick:
         outcomes = build_many(cases, Path(out_dir), jobs=jobs, options=options, single=single, on_event=tick)
@@ -191,13 +203,44 @@ def template_vars_cmd(form: str, bureau_path: str | None) -> None:
         click.echo(f"{name}\t{doc}")
 
 
+def _pdfa_lines() -> list[str]:
+    """What --pdfa and verify need: Ghostscript and poppler for some attachments, an sRGB profile,
+    and (for verify) the validator."""
+    import contextlib
+    import shutil
+    import subprocess
+    from importlib.metadata import PackageNotFoundError, version
+
+    from paperwork.binder.archival import SRGB_FILES
+
+    gs, gs_version = shutil.which("gs"), ""
+    if gs is not None:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            done = subprocess.run([gs, "--version"], capture_output=True, text=True, timeout=30)
+            gs_version = done.stdout.strip()
+    srgb = next((str(p) for p in SRGB_FILES if p.is_file()), "没有（改用 Pillow 生成的 sRGB）")
+    missing_gs = "未安装（附件缺字体时无法装订 --pdfa；apt-get install ghostscript）"
+    lines = [
+        f"PDF/A：Ghostscript {gs_version or missing_gs}"
+        f"；pdftoppm {'有' if shutil.which('pdftoppm') else '未安装（apt-get install poppler-utils）'}"
+        f"；sRGB 配置文件 {srgb}",
+    ]
+    try:
+        lines.append(f"page-validation（可选，verify 校验 PDF/A）：{version('page-validation')}")
+    except PackageNotFoundError:
+        lines.append(
+            "page-validation（可选，verify 校验 PDF/A）：未安装；需要时 pip install 'hv-paperwork[pdfa]'"
+        )
+    return lines
+
+
 @cli.command("doctor")
 def doctor_cmd() -> None:
     """检查运行环境：LibreOffice、中文字体、节假日数据、各依赖的版本。"""
     from importlib.metadata import PackageNotFoundError, version
 
     from paperwork._version import DISTRIBUTION
-    from paperwork.binder.libreoffice import find_soffice, soffice_version, user_cache_dir
+    from paperwork.binder.libreoffice import find_soffice, soffice_version, user_font_dir
     from paperwork.cli.environment import office_settings
     from paperwork.render.fonts import INSTALL_HINT, SUBSTITUTES, cjk_fonts, metric_fonts, printed_in
     from paperwork.rules.workdays import last_official_year
@@ -216,7 +259,7 @@ def doctor_cmd() -> None:
         ok = False
         click.echo(style(f"中文字体：没有。请安装：{INSTALL_HINT}", fg="red"))
     try:
-        made = metric_fonts(user_cache_dir() / "fonts")
+        made = metric_fonts(user_font_dir())
     except (OSError, PaperworkError) as exc:  # a cache folder that cannot be written: say so, go on
         made = None
         click.echo(style(f"1 em 行高字体：无法生成（{exc}）；表单改用后备字体", fg="yellow"))
@@ -238,6 +281,7 @@ def doctor_cmd() -> None:
         "click",
         "chinesecalendar",
         "img2pdf",
+        "pikepdf",
     ):
         try:
             click.echo(f"{package}：{version(package)}")
@@ -248,6 +292,8 @@ def doctor_cmd() -> None:
         click.echo(f"matplotlib（可选，画时间线图）：{version('matplotlib')}")
     except PackageNotFoundError:
         click.echo("matplotlib（可选，画时间线图）：未安装；需要时 pip install 'hv-paperwork[chart]'")
+    for line in _pdfa_lines():
+        click.echo(line)
     try:
         click.echo(f"rapidocr（可选，paperwork intake 识别扫描件）：{version('rapidocr')}")
     except PackageNotFoundError:
@@ -266,3 +312,38 @@ def doctor_cmd() -> None:
     if not ok:
         sys.exit(EXIT_CASE)
     click.echo(style("✓ 环境齐全。", fg="green"))
+
+
+@cli.command("verify")
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="输出格式。")
+def verify_cmd(path: str, fmt: str) -> None:
+    """核对装订好的案卷 PDF（或装订输出目录 OUT 里的每本案卷和卷内目录.xlsx）。
+
+    对本工具装订的案卷：页面是否与装订时相同（被替换、删除、挪动、改动的页会指出属于哪份资料），
+    页号、书签与卷内目录是否一致，封面起止日期是否符合 R1/R2，件数页数，字体是否嵌入，
+    PDF/A 是否合格（装了校验器时）。别的 PDF 只做不需要装订记录的检查，并说明哪些没做。
+    没有问题退出码 0，有问题 1，用法错误 2。
+    """
+    from paperwork.binder.verification import verify_path
+
+    checks = verify_path(Path(path))
+    ok = all(not c.findings for c in checks)
+    if fmt == "json":
+        click.echo(_json({"ok": ok, "binders": [c.to_dict() for c in checks]}))
+    else:
+        for check in checks:
+            head = f"{check.path}" + (f"（{check.case_id} {check.binder}）" if check.case_id else "")
+            verdict = (
+                style("通过", fg="green")
+                if not check.findings
+                else style(f"{len(check.findings)} 处问题", fg="red")
+            )
+            click.echo(f"{head}：{verdict}")
+            _print_findings(check.findings)
+            for item in check.checked:
+                click.echo(f"  ✓ {item}")
+            for item in check.not_checked:
+                click.echo(style(f"  – 未核对：{item}", fg="yellow"))
+    if not ok:
+        sys.exit(EXIT_CASE)

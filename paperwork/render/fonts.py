@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from paperwork.errors import FontError
 from paperwork.files import atomic_path
@@ -67,21 +68,30 @@ def printed_in(family: str, made: Path | None = None) -> str | None:
     """
     installed = set(cjk_fonts())
     if made is not None:
-        installed |= {name for name in METRIC_FAMILIES if any(made.glob(f"{name.replace(' ', '')}-*.otf"))}
+        installed |= {
+            name for name in METRIC_FAMILIES if any(made.glob(f"{name.replace(' ', '')}-*{_METRIC_SUFFIX}"))
+        }
     return next((f for f in SUBSTITUTES.get(family, ()) if f in installed), None)
+
+
+#: The metric builds are TrueType (glyf outlines): LibreOffice 7.4 embeds a CFF-flavoured OpenType
+#: font as a Type 1 font without /CharSet, which PDF/A validators take for a font not embedded;
+#: a TrueType font it embeds as TrueType, which every reader and validator knows.
+_METRIC_SUFFIX = ".ttf"
+_METRIC_BUILD = "metric-fonts-v2 (1.0-em line box, TrueType outlines)"
 
 
 def metric_fonts(folder: Path) -> Path | None:
     """Make (once) the 1.0-em line-box builds of Noto Serif/Sans CJK SC in ``folder``; None if no Noto.
 
-    Only the line metrics (hhea, OS/2) and the names change; every other table is copied as it
-    is, so a build takes about a second per face.
+    The line metrics (hhea, OS/2) and the names change, and the cubic outlines become quadratic
+    (TrueType); every other table is copied as it is. A build takes under a minute a face, the
+    faces in parallel; it is made once per machine, in the user's cache folder.
     """
     from filelock import FileLock
-    from fontTools.ttLib import TTLibError
 
     done = folder / ".done"
-    if done.is_file():  # made before: no need to read every installed font again (0.4 s a process)
+    if _built(done):  # made before: no need to read every installed font again (0.4 s a process)
         return folder
     sources = [
         f for f in _all_faces() if f.family in METRIC_FAMILIES.values() and f.style in {"Regular", "Bold"}
@@ -90,16 +100,50 @@ def metric_fonts(folder: Path) -> Path | None:
         return None
     folder.mkdir(parents=True, exist_ok=True)
     with FileLock(str(folder / ".lock")):
+        if _built(done):
+            return folder
+        for old in folder.glob("*.otf"):  # an older build: two files of one family confuse fontconfig
+            old.unlink()
+        jobs = []
         for face in sources:
             new = next(k for k, v in METRIC_FAMILIES.items() if v == face.family)
-            target = folder / f"{new.replace(' ', '')}-{face.style}.otf"
+            target = folder / f"{new.replace(' ', '')}-{face.style}{_METRIC_SUFFIX}"
             if not target.exists():
-                try:
-                    _rebuild(face, new, target)
-                except (TTLibError, OSError, ValueError, KeyError, AttributeError, AssertionError) as exc:
-                    raise FontError(f"无法由 {face.path} 生成 {new}（{type(exc).__name__}: {exc}）") from exc
-        done.write_text("\n".join(sorted(p.name for p in folder.glob("*.otf"))), encoding="utf-8")
+                jobs.append((face, new, target))
+        _rebuild_all(jobs)
+        names = sorted(p.name for p in folder.glob(f"*{_METRIC_SUFFIX}"))
+        done.write_text("\n".join([_METRIC_BUILD, *names]), encoding="utf-8")
     return folder
+
+
+def _built(done: Path) -> bool:
+    try:
+        return done.read_text(encoding="utf-8").splitlines()[:1] == [_METRIC_BUILD]
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _rebuild_all(jobs: list[tuple[FontFile, str, Path]]) -> None:
+    """Rebuild the faces, in parallel when there are cores to spare (each is CPU-bound)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(len(jobs), os.cpu_count() or 1)
+    if workers <= 1:
+        for job in jobs:
+            _rebuild_checked(*job)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for future in [pool.submit(_rebuild_checked, *job) for job in jobs]:
+            future.result()
+
+
+def _rebuild_checked(face: FontFile, family: str, target: Path) -> None:
+    from fontTools.ttLib import TTLibError
+
+    try:
+        _rebuild(face, family, target)
+    except (TTLibError, OSError, ValueError, KeyError, AttributeError, AssertionError) as exc:
+        raise FontError(f"无法由 {face.path} 生成 {family}（{type(exc).__name__}: {exc}）") from exc
 
 
 def _rebuild(face: FontFile, family: str, target: Path) -> None:
@@ -122,8 +166,43 @@ def _rebuild(face: FontFile, family: str, target: Path) -> None:
                 record.string = text.replace(old, family).replace(
                     old.replace(" ", ""), family.replace(" ", "")
                 )
+        if "CFF " in font:
+            _to_truetype(font)
         with atomic_path(target) as part:
             font.save(str(part))
+
+
+def _to_truetype(font: Any) -> None:
+    """Replace a font's CFF outlines by TrueType ones (cubic curves → quadratic, within 1 unit)."""
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import newTable
+
+    order = font.getGlyphOrder()
+    glyphs = font.getGlyphSet()
+    glyf = newTable("glyf")
+    glyf.glyphOrder, glyf.glyphs = order, {}
+    for name in order:
+        pen = TTGlyphPen(glyphs)
+        glyphs[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+        glyf[name] = pen.glyph()
+    font["glyf"], font["loca"] = glyf, newTable("loca")
+    for tag in ("CFF ", "VORG"):
+        if tag in font:
+            del font[tag]
+    maxp = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    for attr in (
+        "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+        "maxStackElements", "maxSizeOfInstructions", "maxComponentElements",
+    ):  # fmt: skip
+        setattr(maxp, attr, 0)
+    maxp.maxZones = 1
+    font["maxp"] = maxp
+    font["post"].formatType = 3.0  # no glyph names: format 2 cannot hold 65,535 of them
+    font["head"].glyphDataFormat = 0
+    font.recalcBBoxes = True  # the new glyphs' bounds, head's and maxp's figures
+    font.sfntVersion = "\x00\x01\x00\x00"
 
 
 _SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}

@@ -20,6 +20,7 @@ from paperwork.rules.forms import Form
 from paperwork.rules.titles import normalise_title, suggest_title
 
 __all__ = [
+    "ArchiveSettings",
     "BinderEntry",
     "BinderPart",
     "BinderSpec",
@@ -121,6 +122,13 @@ class BinderSpec:
 
 
 @dataclass(frozen=True)
+class ArchiveSettings:
+    """How this bureau's electronic archive takes binders: ``pdfa`` "2b" or "3b" for PDF/A, or none."""
+
+    pdfa: Literal["2b", "3b"] | None = None
+
+
+@dataclass(frozen=True)
 class _File:
     forms: tuple[Form, ...] = ()
     derived: tuple[DerivedRule, ...] = ()
@@ -128,6 +136,7 @@ class _File:
     order: tuple[OrderRule, ...] = ()
     binders: tuple[BinderSpec, ...] = ()
     signed_by_record: tuple[Literal["filer", "checker"], ...] = ()
+    archive: ArchiveSettings = ArchiveSettings()
 
 
 @dataclass(frozen=True)
@@ -142,6 +151,8 @@ class Bureau:
     #: The archive fields (filer 立卷人, checker 检查人) the server fills, where the case leaves them empty,
     #: with the display name of the user who builds.
     signed_by_record: tuple[Literal["filer", "checker"], ...] = ()
+    #: What the electronic archive takes (PDF/A or plain PDF), unless a build asks otherwise.
+    archive: ArchiveSettings = ArchiveSettings()
     sources: tuple[str, ...] = ()
 
     def derived_rule(self, form: Form) -> DerivedRule | None:
@@ -264,7 +275,7 @@ def load_bureau(*overrides: str | Path) -> Bureau:
         path = Path(path)
         extra, given = _read_file(user_text(path, _WHAT), str(path))
         sections["forms"] = _merge_forms(sections["forms"], extra.forms)
-        for name in ("derived", "steps", "order", "binders", "signed_by_record"):
+        for name in ("derived", "steps", "order", "binders", "signed_by_record", "archive"):
             if name in given:
                 sections[name] = getattr(extra, name)
         sources.append(str(path))

@@ -13,6 +13,7 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 from paperwork.binder.build import BuildOptions, CaseJob, build_cases
@@ -106,7 +107,8 @@ class Builder:
                 if kind == "converting":
                     progress.message = what
 
-            options = BuildOptions(draft=draft, cache=self.cache, today=self.settings.day)
+            now = datetime.now().astimezone().replace(microsecond=0)  # what the binders say they were made at
+            options = BuildOptions(draft=draft, cache=self.cache, today=self.settings.day, now=now)
             try:
                 job = CaseJob(case.case_file, case.out, case=signed(case.case_file, signer))
                 (outcome,) = build_cases([job], options, self.converter, tell)
