@@ -207,13 +207,6 @@ def _associate(pdf: pikepdf.Pdf, files: tuple[Associated, ...], when: dt.datetim
     return tuple(digests)
 
 
-def _cr_endings(path: Path) -> list[tuple[int, int]]:
-    """Streams whose data ends with a carriage return: before ``endstream`` a reader (and PDF/A's
-    validators) take it for half of a CR LF end of line, and the stream for one byte shorter."""
-    with pikepdf.open(path) as pdf:
-        return [obj.objgen for obj in pdf.objects if isinstance(obj, pikepdf.Stream) and _ends_cr(obj)]
-
-
 def _ends_cr(stream: pikepdf.Stream) -> bool:
     try:
         return stream.read_raw_bytes().endswith(b"\r")
@@ -250,17 +243,12 @@ def _mend(stream: pikepdf.Stream) -> None:
     stream.write(packed, filter=Name.FlateDecode)
 
 
-def _mend_cr_endings(path: Path) -> None:
-    bad = _cr_endings(path)
-    if not bad:
-        return
-    with pikepdf.open(path) as pdf:
-        for objgen in bad:
-            stream = pdf.get_object(objgen)
-            if isinstance(stream, pikepdf.Stream):
-                _mend(stream)
-        with atomic_path(path) as tmp:
-            pdf.save(tmp, compress_streams=False, deterministic_id=True)
+def _mend_cr_endings(pdf: pikepdf.Pdf) -> None:
+    """Mend every stream whose data ends with a carriage return: before ``endstream`` a reader (and
+    PDF/A's validators) take it for half of a CR LF end of line, and the stream for one byte shorter."""
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Stream) and _ends_cr(obj):
+            _mend(obj)
 
 
 def finish_binder(
@@ -281,11 +269,9 @@ def finish_binder(
         attached = _associate(pdf, associated, when) if pdfa == "3b" and associated else ()
         with atomic_path(path) as tmp:
             pdf.save(tmp, min_version="1.7" if pdfa else "")
-    _mend_cr_endings(path)
-    with pikepdf.open(path) as pdf:  # the pages as they stay: digested, the record written in
-        final = replace(record, attached=attached, pdfa=pdfa or "").with_pages(
-            record.numbered, page_digests(pdf)
-        )
+    with pikepdf.open(path) as pdf:  # as written: streams mended, pages digested, the record written in
+        _mend_cr_endings(pdf)
+        final = replace(record, attached=attached, pdfa=pdfa or "", page_sha256=page_digests(pdf))
         write_record(pdf, final, _pdf_date(when))
         with atomic_path(path) as tmp:  # nothing compressed anew: no new stream can end with CR
             pdf.save(tmp, compress_streams=False, deterministic_id=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -140,9 +140,6 @@ class BinderRecord:
             if part.pdf_start <= index < part.pdf_end:
                 return f"{part.title}第 {index - part.pdf_start + 1} 页"
         return f"第 {index + 1} 页"
-
-    def with_pages(self, numbered: tuple[int, ...], digests: tuple[str, ...]) -> BinderRecord:
-        return replace(self, numbered=numbered, page_sha256=digests, pages=len(digests))
 
 
 def file_sha256(path: Path) -> str:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -356,15 +355,11 @@ def _sequence(check: _Check, stamped: list[int]) -> None:
             return
 
 
-def _binders_in(folder: Path) -> Iterator[Path]:
-    yield from sorted(p for p in folder.glob("*.pdf") if p.is_file())
-
-
 def verify_path(path: Path) -> list[BinderCheck]:
     """Check a binder, or every binder in an OUT folder (with its 卷内目录.xlsx)."""
     if path.is_dir():
         book = path / CATALOG_BOOK
-        found = list(_binders_in(path))
+        found = sorted(p for p in path.glob("*.pdf") if p.is_file())
         if not found:
             raise PaperworkError(f"{path} 里没有 PDF；请给出案卷 PDF 或装订输出目录")
         return [verify_binder(p, book) for p in found]
