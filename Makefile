@@ -38,6 +38,7 @@ bench: setup
 	$(PY) bench/validate_bench.py
 	$(PY) bench/serve_bench.py
 	$(PY) bench/intake_bench.py
+	$(PY) bench/queue_bench.py
 
 lint: python
 	$(PY) -m ruff check paperwork tests fixtures bench templates docs setup.py
@@ -51,9 +52,9 @@ fonts: python
 test: setup lint fonts
 	$(PY) -m pytest $(PYTEST_FLAGS)
 
-# Everything but the tests that need LibreOffice: no system packages, a few seconds.
+# Everything but the tests that need LibreOffice or Redis: no system packages.
 test-fast: python
-	$(PY) -m pytest -m "not soffice" $(PYTEST_FLAGS)
+	$(PY) -m pytest -m "not soffice and not redis" $(PYTEST_FLAGS)
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info

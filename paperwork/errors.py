@@ -9,10 +9,12 @@ codes and HTTP statuses, and they decide from the attributes (``findings``,
     ├── DateFormatError            a text that is no accepted date form (also a ValueError)
     ├── StaleWrite                 the case file changed since it was read (current: its ETag now)
     ├── ConfigError                a bureau, regime, calendar or label file, or a template folder, unusable
+    │   └── BrokerUnreachable      the queue's Redis (address) not reachable at start
     ├── TemplateError              a DOCX template missing, or using a variable the form lacks
     ├── ConversionError            LibreOffice missing, hung, or no PDF for some documents (files)
     │   └── FontError              no installed font covers Chinese
     ├── AttachmentError            a paper's file missing, corrupt, encrypted or of no known kind (findings)
+    ├── QueueLost                  the queue's Redis lost mid-batch (address; unknown: cases with no result)
     ├── PublishError               new binders could not replace the old ones; OUT holds the previous build
     ├── ChartUnavailable           matplotlib (only the timeline chart needs it) is not installed
     ├── OcrUnavailable             the OCR extra is not installed
@@ -37,6 +39,7 @@ __all__ = [
     "AccountError",
     "AttachmentError",
     "BadUpload",
+    "BrokerUnreachable",
     "CaseError",
     "ChartUnavailable",
     "ConfigError",
@@ -48,6 +51,7 @@ __all__ = [
     "OutsideWorkspace",
     "PaperworkError",
     "PublishError",
+    "QueueLost",
     "Refused",
     "StaleWrite",
     "TemplateError",
@@ -91,6 +95,24 @@ class StaleWrite(PaperworkError):
 
 class ConfigError(PaperworkError):
     """A bureau data file, regime file, calendar, intake labels or template folder that is unusable."""
+
+
+class BrokerUnreachable(ConfigError):
+    """The queue's Redis (``address``) could not be reached when a command started: a usage error (2)."""
+
+    def __init__(self, message: str, address: str) -> None:
+        super().__init__(message)
+        self.address = address
+
+
+class QueueLost(PaperworkError):
+    """The queue's Redis went away while a batch was waiting: ``unknown`` names the cases (or scans)
+    whose result is not known."""
+
+    def __init__(self, message: str, address: str, unknown: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.address = address
+        self.unknown = unknown
 
 
 class TemplateError(PaperworkError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = ["CODES", "SEVERITY_NAMES", "Finding", "Severity", "error", "refusal", "todo", "warning"]
 
@@ -123,6 +123,21 @@ class Finding:
             "label": self.label,
             **({"fields": list(self.fields)} if self.fields else {}),
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        """A finding back from :meth:`to_dict` (a worker's answer through the queue)."""
+        severity = data.get("severity")
+        return cls(
+            code=str(data["code"]),
+            severity=severity if severity in ("error", "warning", "todo") else "error",
+            message=str(data.get("message") or ""),
+            path=data.get("path"),
+            line=data.get("line"),
+            rule=data.get("rule"),
+            label=data.get("label"),
+            fields=tuple(data.get("fields") or ()),
+        )
 
     def where(self) -> str:
         """``case.yaml:12 documents[3].date`` — for a person reading a list."""

@@ -2,12 +2,12 @@
 # Install the system packages paperwork needs on Debian/Ubuntu:
 # LibreOffice (headless Writer) to convert forms, Noto CJK fonts, poppler-utils and qpdf for checks,
 # make, python3-venv for the project virtual environment; Ghostscript and an sRGB profile for PDF/A;
-# for `paperwork serve`: python3-uno (the warm
+# redis-server for the queue's tests; for `paperwork serve`: python3-uno (the warm
 # LibreOffice is driven over UNO by Debian's python3) and chromium (the browser tests, driven by Playwright).
 set -euo pipefail
 packages=(libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-uming fonts-arphic-ukai fonts-wqy-microhei
           fonts-liberation2 fonts-crosextra-carlito poppler-utils qpdf make python3-venv python3-uno chromium openssl
-          ghostscript icc-profiles-free)
+          ghostscript icc-profiles-free redis-server)
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 fc-list :lang=zh 2>/dev/null | grep -qi "noto" || need+=(fonts-noto-cjk)
@@ -29,6 +29,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # PDF/A: Ghostscript embeds the fonts an attachment left out; icc-profiles-free ships sRGB.icc (Zlib licence)
 command -v gs >/dev/null 2>&1 || need+=(ghostscript)
 [ -f /usr/share/color/icc/sRGB.icc ] || need+=(icc-profiles-free)
+# the queue (--queue, paperwork worker) and its tests: Debian's Redis
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 # the TLS test makes a self-signed certificate
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ ${#need[@]} -eq 0 ]; then

@@ -11,7 +11,17 @@ PACKAGE = Path(__file__).resolve().parent.parent / "paperwork"
 
 #: Lowest first. A module may import its own layer and those of a lower rank; render and intake
 #: stand side by side (rank 3) and never import each other.
-RANK = {"base": 0, "case": 1, "rules": 2, "render": 3, "intake": 3, "binder": 4, "serve": 5, "cli": 6}
+RANK = {
+    "base": 0,
+    "case": 1,
+    "rules": 2,
+    "render": 3,
+    "intake": 3,
+    "binder": 4,
+    "dispatch": 5,
+    "serve": 6,
+    "cli": 7,
+}
 LAYERS = tuple(RANK)
 BASE = {"errors", "finding", "files", "_version", "__init__", "__main__"}
 

@@ -388,7 +388,7 @@ def test_uploads_builds_and_new_cases_are_recorded_with_the_signer(tmp_path: Pat
 
 
 def test_the_demo_case_keeps_its_own_signers(tmp_path: Path, runner: CliRunner) -> None:
-    from paperwork.serve.builder import signed
+    from paperwork.binder.build import signed
 
     ws = workspace(tmp_path / "ws")
     assert signed(ws / "demo" / "case.yaml", "刘强") is None  # 张敏 and 刘强 are written in it

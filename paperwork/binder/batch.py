@@ -13,12 +13,14 @@ import contextlib
 import multiprocessing
 import os
 import queue
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from paperwork.binder.build import BuildOptions, CaseJob, CaseOutcome, Event, build_cases, remove_if_empty
 from paperwork.binder.libreoffice import Converter
+from paperwork.binder.warm_office import WarmOffice
 from paperwork.case.model import load_case
 from paperwork.errors import PaperworkError
 from paperwork.files import safe_name
@@ -31,11 +33,34 @@ def safe_folder_name(case_id: str) -> str:
     return safe_name(case_id, "case")
 
 
-def _worker(
-    jobs: list[CaseJob], options: BuildOptions, events: Any, converter: Converter | None
+#: How a batch goes to a queue instead (``build-binder --queue``): the jobs, the options, the events.
+Send = Callable[[list[CaseJob], BuildOptions, Event | None], list[CaseOutcome]]
+
+
+def _share(
+    jobs: list[CaseJob],
+    options: BuildOptions,
+    converter: Converter | None,
+    warm: bool,
+    on_event: Event | None,
 ) -> list[CaseOutcome]:
-    """A worker process's share: built in one go, outcomes made fit to travel back."""
-    outcomes = build_cases(jobs, options, converter, lambda kind, case_id: events.put((kind, case_id)))
+    """One process's share, built in one go: with ``warm``, on a LibreOffice kept for the whole share
+    (both conversion phases, every case) and ended at its end; else one cold run per phase.
+    A share of one case is built cold, as before: a kept LibreOffice would save it one start at most."""
+    if converter is not None or not warm or len(jobs) < 2:
+        return build_cases(jobs, options, converter, on_event)
+    office = WarmOffice(options.office)
+    try:
+        return build_cases(jobs, options, office, on_event)
+    finally:
+        office.close()
+
+
+def _worker(
+    jobs: list[CaseJob], options: BuildOptions, events: Any, converter: Converter | None, warm: bool
+) -> list[CaseOutcome]:
+    """A worker process's share, outcomes made fit to travel back."""
+    outcomes = _share(jobs, options, converter, warm, lambda kind, case_id: events.put((kind, case_id)))
     return [o.portable() for o in outcomes]
 
 
@@ -74,11 +99,26 @@ def build_many(
     single: bool = False,
     on_event: Event | None = None,
     batch: Converter | None = None,
+    warm: bool = True,
+    send: Send | None = None,
 ) -> list[CaseOutcome]:
-    """Build every case; with ``single`` the one case goes straight into ``out``."""
+    """Build every case; with ``single`` the one case goes straight into ``out``.
+
+    ``warm`` (the default): each worker process keeps one LibreOffice for its whole share;
+    False: one cold LibreOffice run per phase (``--cold``). ``batch``: a converter to use instead.
+    ``send``: the cases go to a queue's workers instead of this machine's processes.
+    """
     options = options or BuildOptions()
     fresh = not out.exists()
     try:
+        if send is not None:
+            todo, failed = _targets(paths, out, single)
+            for outcome in failed:
+                if on_event:
+                    on_event("failed", outcome.case_id)
+            if todo:
+                out.mkdir(parents=True, exist_ok=True)  # the workers write under it
+            return _in_order(failed + (send(todo, options, on_event) if todo else []), paths)
         return _build_many(
             paths,
             out,
@@ -87,6 +127,7 @@ def build_many(
             single=single,
             on_event=on_event,
             batch=batch,
+            warm=warm,
         )
     finally:
         if fresh:
@@ -102,6 +143,7 @@ def _build_many(
     single: bool,
     on_event: Event | None,
     batch: Converter | None,
+    warm: bool,
 ) -> list[CaseOutcome]:
     todo, failed = _targets(paths, out, single)
     for outcome in failed:
@@ -110,14 +152,14 @@ def _build_many(
     chunks = [todo[i::workers] for i in range(min(workers, len(todo)))]
     results: list[CaseOutcome] = list(failed)
     if len(chunks) <= 1:
-        results += build_cases(todo, options, batch, on_event)
+        results += _share(todo, options, batch, warm, on_event)
         return _in_order(results, paths)
     with multiprocessing.Manager() as manager:
         events = manager.Queue()
         with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
             try:
                 futures: list[Future[list[CaseOutcome]]] = [
-                    pool.submit(_worker, c, options, events, batch) for c in chunks
+                    pool.submit(_worker, c, options, events, batch, warm) for c in chunks
                 ]
                 while any(not f.done() for f in futures) or not events.empty():
                     try:

@@ -40,7 +40,7 @@ from paperwork.binder.phases import (
 from paperwork.case.model import Case, load_case
 from paperwork.errors import CaseError, PaperworkError
 from paperwork.finding import Finding, refusal
-from paperwork.rules.resolution import Resolved, resolve_case
+from paperwork.rules.resolution import Resolved, bureau_of, resolve_case
 from paperwork.rules.validation import Report, validate
 
 __all__ = [
@@ -52,9 +52,11 @@ __all__ = [
     "Event",
     "build",
     "build_cases",
+    "signed",
 ]
 
-CaseStatus = Literal["built", "unchanged", "failed"]
+#: "unknown": sent to a queue whose Redis went away before the case's answer came back.
+CaseStatus = Literal["built", "unchanged", "failed", "unknown"]
 #: Progress events: ``on_event(kind, subject)``. ``kind`` is "prepared", "done" or "failed" with the
 #: case id as ``subject``, or "converting" with what LibreOffice is doing, in Chinese, as ``subject``.
 Event = Callable[[str, str], None]
@@ -70,9 +72,31 @@ class CaseJob:
     resolved: Resolved | None = None
 
 
+def signed(path: Path, signer: str | None) -> Case | None:
+    """The case of ``path`` with ``signer`` as its 立卷人/检查人 where it leaves them empty and its bureau
+    data asks for it; None (the build reads the file and says what is wrong) when there is nothing to fill."""
+    if not signer:
+        return None
+    try:
+        case = load_case(path)
+        asked = bureau_of(case).signed_by_record
+    except (PaperworkError, OSError):
+        return None
+    archive = case.archive
+    filer = signer if "filer" in asked and not archive.filer else archive.filer
+    checker = signer if "checker" in asked and not archive.checker else archive.checker
+    if (filer, checker) == (archive.filer, archive.checker):
+        return None
+    return replace(case, archive=replace(archive, filer=filer, checker=checker))
+
+
 @dataclass(frozen=True)
 class CaseOutcome:
-    """What became of one case: built, unchanged, or failed (with why)."""
+    """What became of one case: built, unchanged, failed (with why), or unknown (a queue lost).
+
+    ``worker``: who built it — ``local`` in this machine's batch, else a queue worker's name and
+    process (``w1@host/4242``).
+    """
 
     path: Path
     case_id: str
@@ -84,10 +108,45 @@ class CaseOutcome:
     findings: tuple[Finding, ...] = field(default=())
     result: BuildResult | None = field(default=None, compare=False)
     error: PaperworkError | OSError | None = field(default=None, compare=False)
+    worker: str = "local"
+    files: tuple[str, ...] = ()  # what OUT holds of this build: the binders' and the catalog's names
 
     @property
     def ok(self) -> bool:
-        return self.status != "failed"
+        return self.status in ("built", "unchanged")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape (``build-binder --format json`` and a queue worker's answer)."""
+        return {
+            "case_id": self.case_id,
+            "status": self.status,
+            "pages": self.pages,
+            "seconds": round(self.seconds, 2),
+            "out": str(self.out) if self.out is not None else None,
+            "worker": self.worker,
+            "path": str(self.path),
+            "message": self.message,
+            "findings": [f.to_dict() for f in self.findings],
+            "files": list(self.files),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CaseOutcome:
+        """An outcome back from :meth:`to_dict`."""
+        status = data.get("status")
+        out = data.get("out")
+        return cls(
+            path=Path(str(data.get("path") or "")),
+            case_id=str(data.get("case_id") or ""),
+            status=status if status in ("built", "unchanged", "failed", "unknown") else "failed",
+            out=Path(out) if out else None,
+            pages=int(data.get("pages") or 0),
+            seconds=float(data.get("seconds") or 0.0),
+            message=str(data.get("message") or ""),
+            findings=tuple(Finding.from_dict(f) for f in data.get("findings") or ()),
+            worker=str(data.get("worker") or ""),
+            files=tuple(str(f) for f in data.get("files") or ()),
+        )
 
     def portable(self) -> CaseOutcome:
         """The outcome without the exception object, to send to another process."""
@@ -196,7 +255,16 @@ def build_cases(
             seconds = time.monotonic() - started[n]
             findings = built.report.findings
             outcomes[n] = CaseOutcome(
-                jobs[n].path, case_id, "built", built.out, pages, seconds, "", findings, built
+                jobs[n].path,
+                case_id,
+                "built",
+                built.out,
+                pages,
+                seconds,
+                "",
+                findings,
+                built,
+                files=_files(built),
             )
             tell("done", case_id)
     return [outcomes[n] for n in range(len(jobs))]
@@ -215,7 +283,13 @@ def _unchanged_outcome(
     result = _unchanged(resolved, job.out, report, options.draft)
     seconds = time.monotonic() - started
     case_id = resolved.case.case_id
-    return CaseOutcome(job.path, case_id, "unchanged", job.out, 0, seconds, "", report.findings, result)
+    return CaseOutcome(
+        job.path, case_id, "unchanged", job.out, 0, seconds, "", report.findings, result, files=_files(result)
+    )
+
+
+def _files(result: BuildResult) -> tuple[str, ...]:
+    return (*(b.path.name for b in result.binders), result.catalog_xlsx.name)
 
 
 def _staging(stack: contextlib.ExitStack, out: Path) -> Path:

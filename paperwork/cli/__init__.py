@@ -3,7 +3,7 @@
 Exit codes: 0 done (warnings allowed), 1 the case has errors, 2 usage error.
 """
 
-from paperwork.cli import binder, case, deadline, scan, users, web  # noqa: F401  (they register their commands)
+from paperwork.cli import binder, case, deadline, queue, scan, users, web  # noqa: F401  (they register their commands)
 from paperwork.cli.common import cli, fit_console, quiet_libraries, stop_cleanly_on_signals
 
 __all__ = ["cli", "main"]

@@ -6,6 +6,7 @@ import sys
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,11 +20,16 @@ from paperwork.cli.common import (
     case_argument,
     cli,
     day_of,
+    format_option,
     style,
 )
 from paperwork.cli.progress import progress, summary_table
+from paperwork.cli.queue import queue_options, queued
 from paperwork.errors import PaperworkError
 from paperwork.rules.bureau import Bureau
+
+if TYPE_CHECKING:
+    from paperwork.binder.build import CaseOutcome
 
 
 def _template_key(bureau: Bureau, name: str, *, archive_parts: bool) -> str:
@@ -74,6 +80,13 @@ templates_option = click.option(
     help="装订成长期保存的 PDF/A（GB/T 23286）：2b；3b 另把案卷文件和卷内目录.xlsx 附在 PDF 里。"
     "默认按局方数据 archive.pdfa。",
 )
+@click.option(
+    "--cold",
+    is_flag=True,
+    help="每个进程每批冷启动 LibreOffice（旧做法，用于对比）；默认每个进程常驻一个 LibreOffice。",
+)
+@queue_options
+@format_option
 @templates_option
 @bureau_option
 def build_binder_cmd(
@@ -86,6 +99,10 @@ def build_binder_cmd(
     duplex: bool,
     timeout: float | None,
     pdfa: str | None,
+    cold: bool,
+    queue: str | None,
+    wait: float,
+    fmt: str,
     templates_dir: str | None,
     bureau_path: str | None,
 ) -> None:
@@ -120,9 +137,31 @@ def build_binder_cmd(
         pdfa="3b" if pdfa == "3b" else "2b" if pdfa == "2b" else None,
         now=datetime.now().astimezone().replace(microsecond=0),
     )
-    with progress(len(cases), quiet=single, timeout=timeout) as tick:
-        outcomes = build_many(cases, Path(out_dir), jobs=jobs, options=options, single=single, on_event=tick)
+    if queue is not None and jobs is not None:
+        raise click.UsageError(
+            "--jobs 只用于本机装订；用 --queue 时，并发数由各台 paperwork worker 的 --concurrency 决定"
+        )
+    if queue is not None and cold:
+        raise click.UsageError("--cold 只用于本机装订；队列的工作机总是常驻 LibreOffice")
+    shared_cache = "none" if no_cache else str(Path(cache_dir).resolve()) if cache_dir else None
+    sending = queued(queue, wait, cache=shared_cache) if queue is not None else None
+    with progress(len(cases), quiet=single or fmt == "json", timeout=timeout) as tick:
+        outcomes = build_many(
+            cases,
+            Path(out_dir),
+            jobs=jobs,
+            options=options,
+            single=single,
+            on_event=None if fmt == "json" else tick,
+            warm=not cold,
+            send=sending,
+        )
     failed = [o for o in outcomes if not o.ok]
+    if fmt == "json":
+        click.echo(_json([_row(o) for o in outcomes]))
+        if failed:
+            sys.exit(EXIT_CASE)
+        return
     for outcome in outcomes:
         # a refused case shows what refused it (its errors and the papers a binder still waits for)
         shown = [f for f in outcome.findings if single or not outcome.ok or f.severity == "error"]
@@ -134,10 +173,8 @@ def build_binder_cmd(
                 click.echo(f"{outcome.case_id}：输入未变，沿用上次的装订结果（{outcome.seconds:.1f} 秒）")
             else:
                 click.echo(f"{outcome.case_id}：已装订，共 {outcome.pages} 页（{outcome.seconds:.1f} 秒）")
-            if outcome.result is not None:
-                written = [b.path for b in outcome.result.binders] + [outcome.result.catalog_xlsx]
-                for path in [*written, outcome.out / FORMS_FOLDER]:
-                    click.echo(f"  {path}")
+            for path in [*(outcome.out / name for name in outcome.files), outcome.out / FORMS_FOLDER]:
+                click.echo(f"  {path}")
     else:
         summary_table(outcomes)
     if draft and not failed:
@@ -151,6 +188,16 @@ def build_binder_cmd(
             err=True,
         )
         sys.exit(EXIT_CASE)
+
+
+def _row(outcome: CaseOutcome) -> dict[str, object]:
+    """One case in ``build-binder --format json``: the contract's keys, then why it failed (if it did)."""
+    data = outcome.to_dict()
+    row = {key: data[key] for key in ("case_id", "status", "pages", "seconds", "out", "worker")}
+    if not outcome.ok:
+        row["message"] = outcome.message
+        row["findings"] = data["findings"]
+    return row
 
 
 @cli.command("render")

@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # a type only: importing the build would pull in pypdf and op
 
 __all__ = ["progress", "summary_table"]
 
-OUTCOME_NAMES = {"built": "已装订", "unchanged": "未变", "failed": "失败"}
+OUTCOME_NAMES = {"built": "已装订", "unchanged": "未变", "failed": "失败", "unknown": "结果未知"}
 
 
 @contextmanager
@@ -75,7 +75,7 @@ def summary_table(outcomes: list[CaseOutcome]) -> None:
         for head in ("案卷编号", "状态", "页数", "用时(秒)", "说明"):
             table.add_column(head)
         for o in outcomes:
-            colour = {"built": "green", "unchanged": "cyan", "failed": "red"}[o.status]
+            colour = {"built": "green", "unchanged": "cyan", "failed": "red", "unknown": "yellow"}[o.status]
             table.add_row(
                 o.case_id,
                 f"[{colour}]{OUTCOME_NAMES[o.status]}[/]",
@@ -91,4 +91,6 @@ def summary_table(outcomes: list[CaseOutcome]) -> None:
     built = sum(1 for o in outcomes if o.status == "built")
     same = sum(1 for o in outcomes if o.status == "unchanged")
     failed = sum(1 for o in outcomes if o.status == "failed")
-    click.echo(f"共 {len(outcomes)} 个案卷：装订 {built}，未变 {same}，失败 {failed}。")
+    unknown = sum(1 for o in outcomes if o.status == "unknown")
+    more = f"，结果未知 {unknown}" if unknown else ""
+    click.echo(f"共 {len(outcomes)} 个案卷：装订 {built}，未变 {same}，失败 {failed}{more}。")

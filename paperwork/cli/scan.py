@@ -18,6 +18,7 @@ from paperwork.cli.common import (
     format_option,
     style,
 )
+from paperwork.cli.queue import queue_options, queued_reader
 
 
 @cli.command("intake")
@@ -44,6 +45,7 @@ from paperwork.cli.common import (
     help="本局表单上日期旁边印的字（与 intake.yaml 同格式），覆盖默认。",
 )
 @bureau_option
+@queue_options
 def intake_cmd(
     paths: tuple[str, ...],
     case_path: str | None,
@@ -53,9 +55,11 @@ def intake_cmd(
     no_cache: bool,
     labels_path: str | None,
     bureau_path: str | None,
+    queue: str | None,
+    wait: float,
 ) -> None:
     """读扫描件（PDF、JPG、PNG 或文件夹）：认出每份资料的名称、日期、文号、轮次，给出置信度；
-    用 -o / --case 写进案卷，每份标“待确认”，再按规则检查。"""
+    用 -o / --case 写进案卷，每份标“待确认”，再按规则检查。用 --queue 时在队列的工作机上识别。"""
     from paperwork.binder.libreoffice import user_cache_dir
     from paperwork.cli.common import _bureau
     from paperwork.errors import OcrUnavailable, WouldOverwrite
@@ -68,14 +72,23 @@ def intake_cmd(
         raise click.UsageError("-o 不能是空的文件名")
     bureau = _bureau(bureau_path, None)
     labels = load_labels(*([labels_path] if labels_path else []))
+    if queue is not None and jobs is not None:
+        raise click.UsageError(
+            "--jobs 只用于本机识别；用 --queue 时，并发数由各台 paperwork worker 的 --concurrency 决定"
+        )
+    reader = queued_reader(queue, wait, cached=not no_cache) if queue is not None else None
+    ocr = None
     jobs = jobs or min(4, os.cpu_count() or 1)
-    threads = max(1, (os.cpu_count() or 1) // jobs)
-    try:
-        ocr = engine(None if no_cache else user_cache_dir() / "ocr", threads)
-    except OcrUnavailable as exc:
-        raise click.UsageError(str(exc)) from None
+    if reader is None:
+        threads = max(1, (os.cpu_count() or 1) // jobs)
+        try:
+            ocr = engine(None if no_cache else user_cache_dir() / "ocr", threads)
+        except OcrUnavailable as exc:
+            raise click.UsageError(str(exc)) from None
     with _Progress(fmt) as tick:
-        result = read_scans([Path(p) for p in paths], bureau, ocr, jobs=jobs, tick=tick, labels=labels)
+        result = read_scans(
+            [Path(p) for p in paths], bureau, ocr, jobs=jobs, tick=tick, labels=labels, reader=reader
+        )
     written = None
     target = Path(out_path) if out_path else Path(case_path) if case_path else None
     if target is not None:
@@ -98,7 +111,13 @@ def intake_cmd(
         click.echo(_json(payload))
     else:
         _print(result, written, report)
-    if report is not None and any(f.severity == "error" for f in report):
+    if reader is not None and reader.failed:
+        click.echo(
+            style(f"{len(reader.failed)} 份扫描件没有工作机识别（见上面每份的说明）。", fg="red"), err=True
+        )
+    if (report is not None and any(f.severity == "error" for f in report)) or (
+        reader is not None and reader.failed
+    ):
         sys.exit(EXIT_CASE)
 
 

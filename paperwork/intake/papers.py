@@ -12,8 +12,9 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from paperwork.case.dates import iso_date
 from paperwork.errors import PaperworkError
@@ -24,7 +25,7 @@ from paperwork.intake.scans import Page, ScanFile, collect, pages_of
 from paperwork.rules.bureau import Bureau
 from paperwork.rules.resolution import number_rounds
 
-__all__ = ["Intake", "Proposed", "read_scans"]
+__all__ = ["Intake", "Proposed", "Reader", "ScanText", "read_files", "read_scans"]
 
 #: Progress: (pages done, pages in all).
 Tick = Callable[[int, int], None]
@@ -109,24 +110,77 @@ class Intake:
         return {"documents": [d.to_dict() for d in self.documents], "unmatched": list(self.unmatched)}
 
 
-def _read_all(
-    pages: list[Page], engine: Engine, jobs: int, tick: Tick | None
-) -> tuple[list[list[TextLine]], int]:
-    done, cached = 0, 0
-    results: list[list[TextLine]] = [[] for _ in pages]
+@dataclass(frozen=True)
+class ScanText:
+    """What the engine read of one scan file: each page's lines and height, or why it could not be read.
 
-    def one(n: int) -> tuple[int, list[TextLine], bool]:
-        lines, hit = engine.read(pages[n].image)
-        return n, lines, hit
+    The unit a queue worker reads (``intake --queue``): it travels as JSON (:meth:`to_dict`).
+    """
+
+    path: Path
+    pages: tuple[tuple[tuple[TextLine, ...], float], ...] = ()
+    cached: int = 0
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "pages": [
+                {"height": height, "lines": [asdict(line) for line in lines]} for lines, height in self.pages
+            ],
+            "cached": self.cached,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScanText:
+        pages = tuple(
+            (tuple(TextLine(**line) for line in page["lines"]), float(page["height"]))
+            for page in data.get("pages") or ()
+        )
+        return cls(Path(str(data["path"])), pages, int(data.get("cached") or 0), data.get("error"))
+
+
+#: How scan files are read: (files, progress) → what was read of each, in order. Local by default
+#: (:func:`read_files`); ``intake --queue`` reads them on the queue's workers.
+Reader = Callable[[list[ScanFile], "Tick | None"], list[ScanText]]
+
+
+def read_files(scans: list[ScanFile], engine: Engine, jobs: int, tick: Tick | None = None) -> list[ScanText]:
+    """Read every page of ``scans`` with ``engine``, ``jobs`` pages at a time; one result per file."""
+    pages: list[Page] = []
+    counts: list[int | str] = []  # each file's number of pages, or why it could not be opened
+    for scan in scans:
+        try:
+            these = pages_of(scan)
+        except PaperworkError as exc:
+            counts.append(str(exc))
+            continue
+        pages.extend(these)
+        counts.append(len(these))
+    done = 0
+    results: list[tuple[list[TextLine], bool]] = []
+
+    def one(page: Page) -> tuple[list[TextLine], bool]:
+        return engine.read(page.image)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for n, lines, hit in pool.map(one, range(len(pages))):
-            results[n] = lines
+        for read in pool.map(one, pages):
+            results.append(read)
             done += 1
-            cached += hit
             if tick is not None:
                 tick(done, len(pages))
-    return results, cached
+    out = []
+    first = 0
+    for scan, count in zip(scans, counts, strict=True):
+        if isinstance(count, str):
+            out.append(ScanText(scan.path, error=count))
+            continue
+        mine = list(zip(pages[first : first + count], results[first : first + count], strict=True))
+        first += count
+        text = tuple((tuple(lines), page.height) for page, (lines, _) in mine)
+        out.append(ScanText(scan.path, text, sum(hit for _, (_, hit) in mine)))
+    return out
 
 
 def _groups(
@@ -183,31 +237,40 @@ def _rounds(papers: list[Proposed]) -> list[Proposed]:
 def read_scans(
     paths: list[Path],
     bureau: Bureau,
-    engine: Engine,
+    engine: Engine | None,
     *,
     jobs: int = 0,
     tick: Tick | None = None,
     labels: Labels | None = None,
+    reader: Reader | None = None,
 ) -> Intake:
-    """Read every scan under ``paths`` and propose its papers (``labels``: :mod:`paperwork.intake.labels`)."""
+    """Read every scan under ``paths`` and propose its papers (``labels``: :mod:`paperwork.intake.labels`).
+
+    The pages are read by ``reader`` (on a queue's workers) or else here with ``engine``.
+    """
     started = time.monotonic()
     jobs = jobs or min(4, os.cpu_count() or 1)
     scans, skipped = collect(paths)
     unmatched: list[dict[str, object]] = [{"file": str(p), "reason": why} for p, why in skipped]
-    pages: list[Page] = []
+    if reader is None:
+        if engine is None:
+            raise ValueError("read_scans needs an engine or a reader")
+        local = engine
+        reader = lambda files, progress: read_files(files, local, jobs, progress)  # noqa: E731
+    texts: list[list[TextLine]] = []
+    heights: list[float] = []
     where: dict[Path, list[int]] = {}
     readable = []
-    for scan in scans:
-        try:
-            these = pages_of(scan)
-        except PaperworkError as exc:
-            unmatched.append({"file": str(scan.path), "reason": str(exc)})
+    cached = 0
+    for scan, read in zip(scans, reader(scans, tick), strict=True):
+        if read.error is not None:
+            unmatched.append({"file": str(scan.path), "reason": read.error})
             continue
-        where[scan.path] = list(range(len(pages), len(pages) + len(these)))
-        pages.extend(these)
+        where[scan.path] = list(range(len(texts), len(texts) + len(read.pages)))
+        texts.extend(list(lines) for lines, _ in read.pages)
+        heights.extend(height for _, height in read.pages)
+        cached += read.cached
         readable.append(scan)
-    texts, cached = _read_all(pages, engine, jobs, tick)
-    heights = [p.height for p in pages]
     proposed = []
     for files, numbers, why in _groups(readable, where, texts, heights, bureau):
         reading = read_paper([texts[n] for n in numbers], [heights[n] for n in numbers], bureau, labels)
@@ -220,4 +283,4 @@ def read_scans(
         proposed.append(Proposed(tuple(files), len(numbers), reading, None, why))
     groupings = tuple(p.grouping for p in proposed if p.grouping)
     seconds = time.monotonic() - started
-    return Intake(tuple(_rounds(proposed)), tuple(unmatched), len(pages), cached, seconds, groupings)
+    return Intake(tuple(_rounds(proposed)), tuple(unmatched), len(texts), cached, seconds, groupings)

@@ -12,20 +12,17 @@ import shutil
 import subprocess
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from paperwork.binder.build import BuildOptions, CaseJob, build_cases
+from paperwork.binder.build import BuildOptions, CaseJob, build_cases, signed
 from paperwork.binder.libreoffice import Converter
-from paperwork.case.model import Case, load_case
-from paperwork.errors import PaperworkError
 from paperwork.finding import Finding
-from paperwork.rules.resolution import bureau_of
 from paperwork.serve.overview import ServerSettings
 from paperwork.serve.workspace import CaseFolder
 
-__all__ = ["BuildAnswer", "Builder", "Progress", "preview", "signed"]
+__all__ = ["BuildAnswer", "Builder", "Progress", "preview"]
 
 _STAGES = {
     "start": (5, "正在检查案卷"),
@@ -118,32 +115,9 @@ class Builder:
             progress.percent, progress.message = _STAGES["failed"]
             return BuildAnswer(False, 0, outcome.seconds, (), outcome.findings, outcome.message)
         result = outcome.result
-        files = []
-        if result is not None:
-            files = [b.path.name for b in result.binders] + [result.catalog_xlsx.name]
-            pages = sum(b.total_pages for b in result.binders)
-        else:
-            pages = outcome.pages
+        pages = sum(b.total_pages for b in result.binders) if result is not None else outcome.pages
         shutil.rmtree(case.out / ".previews", ignore_errors=True)  # the pages may have changed
-        return BuildAnswer(True, pages, outcome.seconds, tuple(files), outcome.findings)
-
-
-def signed(path: Path, signer: str | None) -> Case | None:
-    """The case of ``path`` with ``signer`` as its 立卷人/检查人 where it leaves them empty and its bureau
-    data asks for it; None (the build reads the file and says what is wrong) when there is nothing to fill."""
-    if not signer:
-        return None
-    try:
-        case = load_case(path)
-        asked = bureau_of(case).signed_by_record
-    except (PaperworkError, OSError):
-        return None
-    archive = case.archive
-    filer = signer if "filer" in asked and not archive.filer else archive.filer
-    checker = signer if "checker" in asked and not archive.checker else archive.checker
-    if (filer, checker) == (archive.filer, archive.checker):
-        return None
-    return replace(case, archive=replace(archive, filer=filer, checker=checker))
+        return BuildAnswer(True, pages, outcome.seconds, outcome.files, outcome.findings)
 
 
 def preview(
