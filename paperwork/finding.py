@@ -54,6 +54,7 @@ CODES: dict[str, str] = {
     "OUTPUT_MISSING": "要下载的装订结果或预览还没有（先装订）",
     "PATH_OUTSIDE_WORKSPACE": "案卷指向工作区之外的文件（绝对路径、../ 或链接），服务器不用它",
     "HOST_NOT_ALLOWED": "请求的主机名不是这台服务器允许的（防 DNS 重绑定）",
+    "QUEUE_UNREACHABLE": "服务器连不上装订队列（Redis），装订没有交出去",
     "ROUTE_NOT_FOUND": "没有这个网址（接口）",
     "METHOD_NOT_ALLOWED": "这个网址不接受这种请求方法",
     "LOGIN_THROTTLED": "登录连续失败太多次（同一用户名一分钟内五次），请一分钟后再试",

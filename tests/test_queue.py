@@ -7,6 +7,7 @@ subprocesses (two where the test needs two); the sender is the real ``paperwork 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -437,3 +438,90 @@ def test_a_queued_intake_without_workers_says_so(server: RedisServer, tmp_path: 
     )
     assert unreachable.returncode == 2
     assert "127.0.0.1" in unreachable.stderr and "Traceback" not in unreachable.stderr
+
+
+# -- serve --queue: the page's builds on the workers ----------------------------------------------
+
+
+def test_serve_with_a_queue_answers_202_and_gives_the_same_task_to_a_second_click(
+    workers: list[Worker], server: RedisServer, tmp_path: Path
+) -> None:
+    from paperwork.dispatch.broker import QueueSettings
+    from paperwork.dispatch.client import Waiting
+    from tests.serving import in_process, workspace
+
+    ws = workspace(tmp_path / "ws")
+    with in_process(ws, queue=Waiting(QueueSettings(server.url()), 60)) as api:
+        first = api.post("/api/cases/GY-2023-017/build", params={"draft": "true"})
+        assert first.status_code == 202, first.text
+        task = first.json()["task"]
+        second = api.post("/api/cases/GY-2023-017/build", params={"draft": "true"})
+        assert second.status_code == 202 and second.json()["task"] == task  # the same build, not a second
+        states = set()
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            progress = api.get("/api/cases/GY-2023-017/progress").json()
+            states.add(progress["state"])
+            if "answer" in progress:
+                break
+            assert progress["running"] is True and progress["task"] == task
+            time.sleep(0.2)
+        answer = progress["answer"]
+        assert answer["ok"] is True, answer
+        assert set(answer["files"]) == {"大本资料.pdf", "小本资料.pdf", "卷内目录.xlsx"}
+        big = api.get("/api/cases/GY-2023-017/files/大本资料.pdf")
+        assert big.status_code == 200
+        reader = PdfReader(io.BytesIO(big.content))
+        assert "草稿" in reader.pages[0].extract_text()
+        assert answer["pages"] == len(reader.pages) + len(
+            PdfReader(io.BytesIO(api.get("/api/cases/GY-2023-017/files/小本资料.pdf").content)).pages
+        )
+        assert states & {"PENDING", "STARTED", "SUCCESS"}
+        history = api.get("/api/cases/GY-2023-017/history").json()
+        assert any(c["path"] == "build" for e in history for c in e["changes"]), history[:2]
+        # a click after it ended is a new build
+        again = api.post("/api/cases/GY-2023-017/build", params={"draft": "true"})
+        assert again.status_code == 202 and again.json()["task"] != task
+    built_by = [w.name for w in workers if "paperwork: GY-2023-017" in w.text()]
+    assert built_by, [w.text()[-800:] for w in workers]
+
+
+def test_serve_with_a_queue_and_no_worker_says_so(server: RedisServer, tmp_path: Path) -> None:
+    from paperwork.dispatch.broker import QueueSettings
+    from paperwork.dispatch.client import Waiting
+    from tests.serving import in_process, workspace
+
+    ws = workspace(tmp_path / "ws")
+    with in_process(ws, queue=Waiting(QueueSettings(server.url(6)), 2)) as api:
+        sent = api.post("/api/cases/GY-2023-017/build", params={"draft": "true"})
+        assert sent.status_code == 202
+        deadline = time.monotonic() + 30
+        progress: dict[str, Any] = {}
+        while time.monotonic() < deadline and "answer" not in progress:
+            progress = api.get("/api/cases/GY-2023-017/progress").json()
+            time.sleep(0.3)
+        assert progress["answer"]["ok"] is False
+        assert "2 秒内没有工作机接手" in progress["answer"]["message"]
+        server.kill()  # Redis gone: a build is refused with its code, not a stack trace
+        refused = api.post("/api/cases/GY-2023-017/build", params={"draft": "true"})
+        assert refused.status_code == 503, refused.text
+        assert refused.json()["findings"][0]["code"] == "QUEUE_UNREACHABLE"
+
+
+def test_the_case_page_builds_through_the_queue(
+    workers: list[Worker], server: RedisServer, browser: Any, tmp_path: Path
+) -> None:
+    from tests.serving import running, workspace
+
+    ws = workspace(tmp_path / "ws")
+    with running(ws, "--today", "2026-12-01", "--queue", server.url()) as site:
+        assert "交给队列" in site.log.read_text(encoding="utf-8")  # no LibreOffice of its own
+        page = browser.new_page(viewport={"width": 1024, "height": 768})
+        page.goto(site.url + "/cases/GY-2023-017")
+        page.get_by_role("button", name="装订案卷").click()
+        page.wait_for_selector(
+            "#build-result a[href$='%E5%A4%A7%E6%9C%AC%E8%B5%84%E6%96%99.pdf']", timeout=180_000
+        )
+        assert "装订完成" in page.locator("#progress .message").inner_text()
+        page.close()
+    assert any("paperwork: GY-2023-017 built" in w.text() for w in workers)

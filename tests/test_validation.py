@@ -319,14 +319,22 @@ TEAM_CODES = {
 }
 
 
+#: Codes of the server on a queue (serve --queue): asserted by tests/test_queue.py.
+QUEUE_CODES = {"QUEUE_UNREACHABLE"}
+
+
 #: Codes of `paperwork verify` (a binder, not a case file): asserted by tests/test_pdfa.py.
 VERIFY_CODES = {code for code in CODES if code.startswith("BINDER_")}
 
 
 def test_every_finding_code_is_exercised() -> None:
     from_fixtures = {c for path in BROKEN.glob("*.yaml") for c, _ in findings_of(path)}
-    every = from_fixtures | set(RECIPES) | SERVER_CODES | ABUSE_CODES | TEAM_CODES | VERIFY_CODES
+    every = (
+        from_fixtures | set(RECIPES) | SERVER_CODES | ABUSE_CODES | TEAM_CODES | VERIFY_CODES | QUEUE_CODES
+    )
     assert every == set(CODES)
+    queue_tests = (Path(__file__).parent / "test_queue.py").read_text(encoding="utf-8")
+    assert all(f'"{code}"' in queue_tests for code in QUEUE_CODES)
     verify_tests = (Path(__file__).parent / "test_pdfa.py").read_text(encoding="utf-8")
     assert all(f'"{code}"' in verify_tests for code in VERIFY_CODES)
     server_tests = (Path(__file__).parent / "test_api.py").read_text(encoding="utf-8")

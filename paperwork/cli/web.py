@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from paperwork.cli.common import cli, day_of, style
+from paperwork.cli.queue import queue_options
 
 
 @cli.command("serve")
@@ -54,6 +55,7 @@ from paperwork.cli.common import cli, day_of, style
     type=click.DateTime(["%Y-%m-%d"]),
     help="按这一天检查和计算时限（默认每次请求时的今天；演示和测试用）。",
 )
+@queue_options
 def serve_cmd(
     workspace: str,
     host: str,
@@ -66,6 +68,8 @@ def serve_cmd(
     tls_key: str | None,
     session_hours: float,
     today: Any,
+    queue: str | None,
+    wait: float,
 ) -> None:
     """网页服务：客服用浏览器管理案卷（工作区 = 一个文件夹，每个案卷一个子文件夹），脚本用 HTTP API。"""
     from paperwork.binder.libreoffice import user_cache_dir
@@ -98,6 +102,15 @@ def serve_cmd(
     if with_users and token:
         click.echo("注意：工作区已有用户，--token 不再适用；请用 paperwork users token 名字 给脚本发口令。")
     cache = None if no_cache else cache_folder()
+    waiting = None
+    if queue is not None:  # builds and OCR on the queue's workers; Redis unreachable: exit 2 now
+        from paperwork.cli.queue import queue_settings
+        from paperwork.dispatch.broker import check_broker
+        from paperwork.dispatch.client import Waiting
+
+        settings = queue_settings(queue)
+        check_broker(settings.broker)
+        waiting = Waiting(settings, wait)
     server = make_server(
         Path(workspace),
         token=token,
@@ -108,6 +121,7 @@ def serve_cmd(
         settings=ServerSettings(today=day_of(today) if today else None),
         allowed_hosts=(host, *allowed_hosts),
         session_seconds=int(session_hours * 3600),
+        queue=waiting,
     )
 
     def indexed(done: int, total: int) -> None:
@@ -126,11 +140,16 @@ def serve_cmd(
                 fg="yellow",
             )
         )
-    click.echo("正在启动 LibreOffice…")
-    try:
-        start_office(server)
-    except PaperworkError as exc:  # the pages and the checks work without it; only builds need it
-        click.echo(style(f"注意：{exc}。装订会失败，其余功能照常可用。", fg="yellow"))
+    if waiting is not None:
+        from paperwork.dispatch.broker import address_of
+
+        click.echo(f"装订和识别交给队列（{address_of(waiting.queue.broker)}）上的 paperwork worker")
+    else:
+        click.echo("正在启动 LibreOffice…")
+        try:
+            start_office(server)
+        except PaperworkError as exc:  # the pages and the checks work without it; only builds need it
+            click.echo(style(f"注意：{exc}。装订会失败，其余功能照常可用。", fg="yellow"))
 
     def ready(address: str) -> None:
         click.echo(style(f"已启动：{address}  （按 Ctrl-C 停止）", fg="green"))

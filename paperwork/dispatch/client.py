@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from paperwork.binder.build import BuildOptions, CaseJob, CaseOutcome, Event
 from paperwork.dispatch.broker import QueueSettings, address_of, check_broker
@@ -27,11 +28,20 @@ from paperwork.errors import QueueLost
 from paperwork.intake.papers import ScanText
 from paperwork.intake.scans import ScanFile
 
-__all__ = ["QueuedReader", "Waiting", "build_queued", "run_queued"]
+__all__ = [
+    "QueuedReader",
+    "Waiting",
+    "build_queued",
+    "lost_message",
+    "run_queued",
+    "task_states",
+    "untaken_message",
+]
 
 _POLL = 0.2
 _CHUNK = 1000
-_DONE = ("SUCCESS", "FAILURE", "REVOKED")
+#: The states a task ends in.
+DONE = ("SUCCESS", "FAILURE", "REVOKED")
 
 
 @dataclass(frozen=True)
@@ -77,11 +87,11 @@ def run_queued(
         seen: dict[str, str] = {}
         changed = time.monotonic()
         while pending:
-            for task_id, (state, result) in _states(app, list(pending)).items():
+            for task_id, (state, result) in task_states(app, list(pending)).items():
                 if state != seen.get(task_id, "PENDING"):
                     changed = time.monotonic()
                 seen[task_id] = state
-                if state in _DONE:
+                if state in DONE:
                     n = pending.pop(task_id)
                     on_answer(n, state, result)
                     app.backend.forget(task_id)
@@ -109,7 +119,7 @@ def run_queued(
         app.close()
 
 
-def _states(app: Any, task_ids: list[str]) -> dict[str, tuple[str, Any]]:
+def task_states(app: Any, task_ids: list[str]) -> dict[str, tuple[str, Any]]:
     """Each task's state and result, read with one MGET per thousand tasks (not one GET each: a
     sender waiting on ten thousand cases would otherwise ask Redis 50,000 times a second)."""
     backend = app.backend
@@ -161,25 +171,33 @@ def build_queued(
         untaken = []
         for n, job in enumerate(jobs):
             if n not in outcomes:
-                message = _lost(lost.address, "装订")
+                message = lost_message(lost.address, "装订")
                 outcomes[n] = CaseOutcome(job.path, case_ids[n], "unknown", message=message, worker="")
     for n in untaken:
         job = jobs[n]
-        message = _untaken(waiting)
+        message = untaken_message(waiting)
         outcomes[n] = CaseOutcome(job.path, case_ids[n], "failed", message=message, worker="")
         if on_event is not None:
             on_event("failed", case_ids[n])
     return [outcomes[n] for n in range(len(jobs))]
 
 
-def _untaken(waiting: Waiting) -> str:
+def untaken_message(waiting: Waiting) -> str:
     return (
         f"{waiting.wait:.0f} 秒内没有工作机接手（已撤回）：请在能看到共享存储的机器上运行 "
-        f"paperwork worker --broker {address_of(waiting.queue.broker)}，或用 --wait 多等一会儿"
+        f"paperwork worker --broker {_shown(waiting.queue.broker)}，或用 --wait 多等一会儿"
     )
 
 
-def _lost(address: str, doing: str) -> str:
+def _shown(url: str) -> str:
+    """The broker's URL as a command takes it, its password (if any) replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
+
+
+def lost_message(address: str, doing: str) -> str:
     return f"结果未知：与队列的 Redis（{address}）断开，工作机可能仍在{doing}；Redis 恢复后再运行一次即可核对"
 
 
@@ -217,9 +235,9 @@ class QueuedReader:
             untaken = []
             for n, scan in enumerate(scans):
                 if n not in read:
-                    read[n] = ScanText(scan.path, error=_lost(lost.address, "识别"))
+                    read[n] = ScanText(scan.path, error=lost_message(lost.address, "识别"))
                     self.failed.append(scan.path)
         for n in untaken:
-            read[n] = ScanText(scans[n].path, error=_untaken(self.waiting))
+            read[n] = ScanText(scans[n].path, error=untaken_message(self.waiting))
             self.failed.append(scans[n].path)
         return [read[n] for n in range(len(scans))]

@@ -8,6 +8,7 @@ and a stable code; names from the request never leave the workspace.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import shutil
 import tempfile
 from pathlib import Path
@@ -26,8 +27,7 @@ from paperwork.case.yamlfile import parse_yaml
 from paperwork.errors import CaseError, OutsideWorkspace, PaperworkError, Refused, StaleWrite
 from paperwork.files import sniff_file
 from paperwork.serve.builder import preview
-from paperwork.serve.deps import case_folder, create_new, recorded, refused, server_of, user_of
-from paperwork.serve.history import Change
+from paperwork.serve.deps import case_folder, create_new, record_build, recorded, refused, server_of, user_of
 from paperwork.serve.index import SORTS
 from paperwork.serve.index import Query as CaseQuery
 from paperwork.serve.overview import STATES, check, dates_of, findings_payload, list_row, status_of
@@ -240,8 +240,8 @@ async def propose(request: Request, case_id: str) -> dict[str, object]:
 
 @router.post("/cases/{case_id}/build", summary="装订（?draft=true 为草稿）")
 def build(request: Request, case_id: str, draft: Annotated[bool, Query()] = False) -> JSONResponse:
-    """``{ok, pages, seconds, files, findings}``; 422 with the findings when the case has errors
-    (not a draft)."""
+    """``{ok, pages, seconds, files, findings}``; 422 with the findings when the case has errors (not a
+    draft). ``serve --queue``: 202 ``{task, state, …}`` (the same task while it runs), then ``…/progress``."""
     server = server_of(request)
     case = case_folder(request, case_id)
     data, _ = read_case(case.case_file)
@@ -249,18 +249,21 @@ def build(request: Request, case_id: str, draft: Annotated[bool, Query()] = Fals
     server.workspace.out_of(case)  # nor is a binder written outside it (a 装订 that links out)
     server.history.available()  # a build that could not be recorded is not made
     user = user_of(request)
-    answer = server.builder.build(case, draft=draft, signer=user.display if user else None)
+    signer = user.display if user else None
+    if server.builder.queue is not None:  # serve --queue: 202 with the task; a second click, the same
+        on_built = functools.partial(record_build, server.history, case.case_file, user, draft)
+        ticket = server.builder.submit(case, draft=draft, signer=signer, on_built=on_built)  # 503: QueueLost
+        return JSONResponse(ticket.to_dict(), status_code=202)
+    answer = server.builder.build(case, draft=draft, signer=signer)
     if answer.ok:
-        with recorded(request, case.case_file, "build") as recording:
-            made = {"draft": draft, "pages": answer.pages, "files": list(answer.files)}
-            recording.extra.append(Change("build", None, made))
+        record_build(server.history, case.case_file, user, draft, answer)
         return JSONResponse(answer.to_dict())
     return JSONResponse(answer.to_dict(), status_code=422 if answer.findings else 500)
 
 
 @router.get("/cases/{case_id}/progress", summary="装订进度")
 def progress(request: Request, case_id: str) -> dict[str, object]:
-    return server_of(request).builder.progress(case_folder(request, case_id)).to_dict()
+    return server_of(request).builder.progress(case_folder(request, case_id))
 
 
 @router.get("/cases/{case_id}/files/{name}", summary="下载装订结果")

@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -30,6 +31,7 @@ from paperwork.errors import (
     HistoryUnavailable,
     OutsideWorkspace,
     PaperworkError,
+    QueueLost,
     Refused,
 )
 from paperwork.finding import Finding
@@ -47,6 +49,9 @@ from paperwork.serve.state import Server
 from paperwork.serve.store import Store
 from paperwork.serve.watch import FolderWatch
 from paperwork.serve.workspace import MAX_UPLOAD, Workspace
+
+if TYPE_CHECKING:
+    from paperwork.dispatch.client import Waiting
 
 __all__ = ["create_app", "make_server", "serve", "start_office"]
 
@@ -66,15 +71,16 @@ def make_server(
     max_upload: int = MAX_UPLOAD,
     allowed_hosts: tuple[str, ...] = (),
     session_seconds: int = SESSION_SECONDS,
+    queue: Waiting | None = None,
 ) -> Server:
     """The state of a server for ``workspace``; ``converter`` defaults to a :class:`WarmOffice` with
     ``office``'s settings. ``cache`` and ``ocr_cache`` are the conversion and OCR caches (None: off).
     ``allowed_hosts``: host names answered besides IP addresses and localhost; ``session_seconds``: how long
-    a login lasts."""
+    a login lasts; ``queue``: builds and OCR go to that queue's workers (``serve --queue``)."""
     settings = settings or ServerSettings()
     converter = converter if converter is not None else WarmOffice(office)
-    builder = Builder(converter, settings, cache)
-    proposer = Proposer(ocr_cache, settings)
+    builder = Builder(converter, settings, cache, queue)
+    proposer = Proposer(ocr_cache, settings, queue)
     hosts = frozenset(host_of(h) for h in allowed_hosts if h.strip())
     place = Workspace(workspace)
     store = Store(place.root)
@@ -230,6 +236,10 @@ def create_app(server: Server) -> FastAPI:
     @app.exception_handler(HistoryUnavailable)
     async def on_history(request: Request, exc: HistoryUnavailable) -> Response:
         return _refusal(request, Refused(503, (Finding("HISTORY_UNAVAILABLE", "error", str(exc)),)))
+
+    @app.exception_handler(QueueLost)
+    async def on_queue(request: Request, exc: QueueLost) -> Response:
+        return _refusal(request, Refused(503, (Finding("QUEUE_UNREACHABLE", "error", str(exc)),)))
 
     @app.exception_handler(CaseError)
     async def on_case(request: Request, exc: CaseError) -> Response:

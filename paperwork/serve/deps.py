@@ -17,11 +17,21 @@ from paperwork.case.newcase import new_case_values
 from paperwork.errors import Refused
 from paperwork.finding import Finding
 from paperwork.serve.accounts import User
-from paperwork.serve.history import Recording
+from paperwork.serve.builder import BuildAnswer
+from paperwork.serve.history import Change, History, Recording
 from paperwork.serve.state import Server
 from paperwork.serve.workspace import CaseFolder
 
-__all__ = ["case_folder", "create_new", "recorded", "refused", "server_of", "user_of", "wants_html"]
+__all__ = [
+    "case_folder",
+    "create_new",
+    "record_build",
+    "recorded",
+    "refused",
+    "server_of",
+    "user_of",
+    "wants_html",
+]
 
 
 def server_of(request: Request) -> Server:
@@ -60,6 +70,15 @@ def recorded(request: Request, case_file: Path, action: str) -> Iterator[Recordi
     (HistoryUnavailable, nothing written, when the record cannot be kept)."""
     with server_of(request).history.writing(case_file, user_of(request), action) as recording:
         yield recording
+
+
+def record_build(
+    history: History, case_file: Path, user: User | None, draft: bool, answer: BuildAnswer
+) -> None:
+    """Write a finished build into the case's record, under the user who asked for it."""
+    with history.writing(case_file, user, "build") as recording:
+        made = {"draft": draft, "pages": answer.pages, "files": list(answer.files)}
+        recording.extra.append(Change("build", None, made))
 
 
 def refused(

@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from paperwork.case.dates import iso_date
 from paperwork.errors import OcrUnavailable
@@ -21,15 +22,19 @@ from paperwork.rules.titles import normalise_title
 from paperwork.serve.overview import ServerSettings, check
 from paperwork.serve.workspace import CaseFolder
 
+if TYPE_CHECKING:
+    from paperwork.dispatch.client import Waiting
+
 __all__ = ["Proposer"]
 
 
 class Proposer:
     """Reads one uploaded scan of a case into a proposed paper (title, date, 文号, round)."""
 
-    def __init__(self, cache: Path | None, settings: ServerSettings) -> None:
+    def __init__(self, cache: Path | None, settings: ServerSettings, queue: Waiting | None = None) -> None:
         self.cache = cache
         self.settings = settings
+        self.queue = queue  # serve --queue: the scan is read on the queue's workers
         self._engine: Engine | None = None
         self._lock = threading.Lock()
 
@@ -41,13 +46,20 @@ class Proposer:
 
     def propose(self, case: CaseFolder, stored: str) -> dict[str, object]:
         """``{file, proposal, message}``: the proposal is None when nothing was recognised."""
-        try:
-            ocr = self._ocr()
-        except OcrUnavailable as exc:
-            return {"file": stored, "proposal": None, "message": str(exc)}
+        reader = None
+        ocr = None
+        if self.queue is not None:
+            from paperwork.dispatch.client import QueuedReader
+
+            reader = QueuedReader(self.queue)
+        else:
+            try:
+                ocr = self._ocr()
+            except OcrUnavailable as exc:
+                return {"file": stored, "proposal": None, "message": str(exc)}
         checked = check(case.case_file, self.settings)
         resolved = checked.resolved
-        result = read_scans([case.folder / stored], checked.bureau, ocr, jobs=1)
+        result = read_scans([case.folder / stored], checked.bureau, ocr, jobs=1, reader=reader)
         if not result.documents:
             reason = str(result.unmatched[0].get("reason", "")) if result.unmatched else "没有认出资料"
             known = duplicate_of(resolved, case.folder / stored, None, None)

@@ -356,6 +356,17 @@ async function addScan(input) {
 
 // ---- building -----------------------------------------------------------------------------
 
+// serve --queue: the build is a task on a worker; its state (and at the end its answer) comes with the progress
+async function queued() {
+  for (;;) {
+    await new Promise(done => setTimeout(done, 700));
+    const r = await fetch(api + "/progress");
+    if (!r.ok) continue;
+    const p = await r.json();
+    if (p.answer) return p.answer;
+  }
+}
+
 async function build(draft) {
   const progress = document.getElementById("progress");
   const bar = progress.querySelector("progress");
@@ -372,7 +383,8 @@ async function build(draft) {
   try {
     await saving;
     const response = await fetch(api + "/build" + (draft ? "?draft=true" : ""), {method: "POST"});
-    const answer = await response.json().catch(() => ({}));
+    let answer = await response.json().catch(() => ({}));
+    if (response.status === 202) answer = await queued();  // serve --queue: a worker builds it
     bar.value = 100;
     if (!answer.ok) {
       message.textContent = "装订失败";
