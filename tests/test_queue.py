@@ -60,6 +60,24 @@ def make_cases(folder: Path, count: int) -> list[Path]:
     return made
 
 
+def sender_command(cases: Path, out: Path, url: str, *extra: str) -> list[str]:
+    """The command line of ``paperwork build-binder CASES -o OUT --queue URL --no-cache``, run as a
+    subprocess the test can watch and interrupt."""
+    return [
+        sys.executable,
+        "-m",
+        "paperwork",
+        "build-binder",
+        str(cases),
+        "-o",
+        str(out),
+        "--queue",
+        url,
+        "--no-cache",
+        *extra,
+    ]
+
+
 def _copy(source: Path, target: Path) -> Path:
     import shutil
 
@@ -200,18 +218,7 @@ def test_redis_lost_mid_batch_names_the_unknown_cases(
     worker = Worker(server.url(), "w1", tmp_path / "workers")
     try:
         worker.wait_ready()
-        command = [
-            sys.executable,
-            "-m",
-            "paperwork",
-            "build-binder",
-            str(tmp_path / "cases"),
-            "-o",
-            str(tmp_path / "out"),
-            "--queue",
-            server.url(),
-            "--no-cache",
-        ]
+        command = sender_command(tmp_path / "cases", tmp_path / "out", server.url())
         with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as sender:
             deadline = time.monotonic() + 120
             while "paperwork: Q-000" not in worker.text() and time.monotonic() < deadline:
@@ -249,20 +256,7 @@ def test_a_worker_killed_mid_build_leaves_its_case_to_another(
     try:
         for w in started_workers:
             w.wait_ready()
-        command = [
-            sys.executable,
-            "-m",
-            "paperwork",
-            "build-binder",
-            str(tmp_path / "cases"),
-            "-o",
-            str(tmp_path / "out"),
-            "--queue",
-            server.url(),
-            "--format",
-            "json",
-            "--no-cache",
-        ]
+        command = sender_command(tmp_path / "cases", tmp_path / "out", server.url(), "--format", "json")
         with subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **env}
         ) as sender:

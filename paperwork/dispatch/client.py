@@ -33,6 +33,7 @@ __all__ = [
     "Waiting",
     "build_queued",
     "lost_message",
+    "redis_errors",
     "run_queued",
     "task_states",
     "untaken_message",
@@ -52,7 +53,8 @@ class Waiting:
     wait: float = 60.0
 
 
-def _redis_errors() -> tuple[type[BaseException], ...]:
+def redis_errors() -> tuple[type[BaseException], ...]:
+    """What a call to Redis raises when the connection fails (redis-py, kombu, the socket)."""
     import redis
     from kombu.exceptions import OperationalError
 
@@ -76,7 +78,7 @@ def run_queued(
     check_broker(waiting.queue.broker)
     app = sender(waiting.queue)
     where = address_of(waiting.queue.broker)
-    errors = _redis_errors()
+    errors = redis_errors()
     ids: list[str] = []
     pending: dict[str, int] = {}
     try:

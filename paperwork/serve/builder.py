@@ -156,7 +156,7 @@ class Builder:
         """Send the case's build to the queue, or give the task already on its way (a second click).
         ``on_built`` is called with a successful answer, once.
         QueueLost when Redis cannot be reached."""
-        from paperwork.dispatch.client import Waiting
+        from paperwork.dispatch.client import Waiting, redis_errors
         from paperwork.dispatch.tasks import build_message, sender
 
         assert isinstance(self.queue, Waiting)
@@ -173,7 +173,7 @@ class Builder:
                 if self._sender is None:
                     self._sender = sender(self.queue.queue)
                 sent = self._sender.send_task("paperwork.build", args=[message])
-            except _queue_errors() as exc:
+            except redis_errors() as exc:
                 raise _lost(self.queue, exc) from None
             ticket = Ticket(str(sent.id), draft)
             self._tickets[key] = ticket
@@ -184,7 +184,7 @@ class Builder:
         """Read the task's state until it ends (or no worker takes it, or Redis stays away)."""
         from paperwork.binder.build import CaseOutcome
         from paperwork.dispatch.broker import address_of
-        from paperwork.dispatch.client import DONE, lost_message, task_states, untaken_message
+        from paperwork.dispatch.client import DONE, lost_message, redis_errors, task_states, untaken_message
         from paperwork.dispatch.tasks import cancel
 
         assert self.queue is not None
@@ -195,7 +195,7 @@ class Builder:
             try:
                 state, result = task_states(self._sender, [ticket.task])[ticket.task]
                 lost_since = None
-            except _queue_errors():
+            except redis_errors():
                 lost_since = lost_since or time.monotonic()
                 if time.monotonic() - lost_since > 30:
                     message = lost_message(address_of(queue.queue.broker), "装订")
@@ -263,13 +263,6 @@ class Builder:
         pages = sum(b.total_pages for b in result.binders) if result is not None else outcome.pages
         shutil.rmtree(case.out / ".previews", ignore_errors=True)  # the pages may have changed
         return BuildAnswer(True, pages, outcome.seconds, outcome.files, outcome.findings)
-
-
-def _queue_errors() -> tuple[type[BaseException], ...]:
-    import redis
-    from kombu.exceptions import OperationalError
-
-    return (redis.RedisError, OperationalError, OSError)
 
 
 def _lost(queue: Waiting, exc: BaseException) -> QueueLost:
