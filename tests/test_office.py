@@ -43,6 +43,22 @@ def test_converts_and_keeps_running(office: WarmOffice, tmp_path: Path) -> None:
     assert "高压供电方案答复单" in second.pages[0].extract_text().replace(" ", "")
 
 
+def test_a_libreoffice_past_its_memory_budget_is_renewed_between_batches(
+    office: WarmOffice, tmp_path: Path
+) -> None:
+    _convert(office, tmp_path, "a")
+    pid = office.pid()
+    assert pid is not None and office.memory() > 50 << 20  # a running LibreOffice, as measured
+    office.renew_above = office.memory() - 1  # past it now: the next batch gets a fresh one
+    reader = _convert(office, tmp_path, "b")
+    assert "高压供电方案答复单" in reader.pages[0].extract_text().replace(" ", "")
+    assert office.pid() not in (None, pid) and office.renewals == 1 and office.restarts == 0
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    office.renew_above = 1 << 40
+    _convert(office, tmp_path, "c")
+    assert office.renewals == 1  # under the budget: kept
+
+
 def test_a_killed_libreoffice_is_started_again(office: WarmOffice, tmp_path: Path) -> None:
     _convert(office, tmp_path, "a")
     pid = office.pid()

@@ -366,7 +366,8 @@ def test_verify_finds_moved_and_added_pages_and_a_wrong_bookmark(built, runner, 
     with pikepdf.open(small, allow_overwriting_input=True) as pdf:
         item = _outline_target(pdf, first["title"])
         item.Dest = pikepdf.Array([pdf.pages[second["pdf_start"]].obj, pikepdf.Name.Fit])
-        del item["/A"]
+        if "/A" in item:  # a bookmark may jump by an action or by a destination
+            del item["/A"]
         pdf.save(small)
     code, report = _verify(runner, small)
     # (a re-save by pikepdf may compress a stream we stored plain: BINDER_PDFA then, rightly)

@@ -14,7 +14,7 @@ from paperwork import CaseError, PaperworkError, load_case, parse_date
 from paperwork.cli import cli
 from tests.conftest import BROKEN, DEMO, ROOT
 
-HEAVY = ("openpyxl", "pypdf", "docx", "docxtpl", "matplotlib", "numpy", "PIL")
+HEAVY = ("openpyxl", "pypdf", "pikepdf", "docx", "docxtpl", "matplotlib", "numpy", "PIL")
 
 
 def _imported(*args: str) -> set[str]:

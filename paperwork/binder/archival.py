@@ -1,7 +1,7 @@
 """A binder's last step: its record written in, and, when asked, PDF/A-2b or 3b (ISO 19005, GB/T 23286).
 
-The binder is written by pypdf (:mod:`paperwork.binder.assemble`); :func:`finish_binder` opens it
-with pikepdf (qpdf) and, for PDF/A, makes what the standard asks of the document as a whole:
+The binder is assembled in memory (:mod:`paperwork.binder.assemble`); :func:`finish_binder` opens it
+and, for PDF/A, makes what the standard asks of the document as a whole:
 XMP metadata with ``pdfaid:part``/``conformance`` that agrees with the Info dictionary, an sRGB
 OutputIntent, a trailer /ID, annotations printable with only a normal appearance, no JavaScript,
 no actions other than a jump, no ``/AA``, no ``NeedAppearances``, images without ``/Interpolate``
@@ -17,10 +17,11 @@ validator (``page-validation``) rather than taken on trust.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
@@ -252,6 +253,7 @@ def _mend_cr_endings(pdf: pikepdf.Pdf) -> None:
 
 
 def finish_binder(
+    assembled: BinaryIO,
     path: Path,
     record: BinderRecord,
     *,
@@ -259,17 +261,22 @@ def finish_binder(
     associated: tuple[Associated, ...] = (),
     when: dt.datetime,
 ) -> BinderRecord:
-    """Write ``record`` (with every page's digest) into the binder at ``path``, PDF/A when asked.
+    """Write the ``assembled`` binder to ``path`` with ``record`` (with every page's digest) in it,
+    PDF/A when asked.
 
-    The file is replaced as one step. Returns the record as written.
+    The file is written as one step. Returns the record as written.
     """
-    with pikepdf.open(path) as pdf:
-        if pdfa is not None:
+    assembled.seek(0)
+    saved: BinaryIO = assembled
+    attached: tuple[FileDigest, ...] = ()
+    if pdfa is not None:
+        saved = io.BytesIO()
+        with pikepdf.open(assembled) as pdf:
             _conform(pdf, pdfa, when)
-        attached = _associate(pdf, associated, when) if pdfa == "3b" and associated else ()
-        with atomic_path(path) as tmp:
-            pdf.save(tmp, min_version="1.7" if pdfa else "")
-    with pikepdf.open(path) as pdf:  # as written: streams mended, pages digested, the record written in
+            attached = _associate(pdf, associated, when) if pdfa == "3b" and associated else ()
+            pdf.save(saved, min_version="1.7")
+        saved.seek(0)
+    with pikepdf.open(saved) as pdf:  # as saved: streams mended, pages digested, the record written in
         _mend_cr_endings(pdf)
         final = replace(record, attached=attached, pdfa=pdfa or "", page_sha256=page_digests(pdf))
         write_record(pdf, final, _pdf_date(when))

@@ -16,10 +16,11 @@ import zipfile
 from pathlib import Path
 
 import img2pdf
+import pikepdf
 from PIL import Image, ImageSequence, UnidentifiedImageError
 from pypdf import PdfReader
 
-from paperwork.binder.page_ranges import A4, PDF_ERRORS, PdfPart
+from paperwork.binder.page_ranges import A4, PDF_ERRORS, PdfPart, readable_pages
 from paperwork.errors import AttachmentError
 from paperwork.files import FileKind, Sniffed, sniff_file
 
@@ -62,17 +63,11 @@ def check_pdf(path: Path, title: str) -> int:
     if not path.is_file():
         raise _missing(path, title)
     try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise AttachmentError(
-                f"{title}的文件 {path} 已加密，要密码才能打开，无法装订；请提供未加密的 PDF"
-            )
-        count = len(reader.pages)
-        for page in reader.pages:  # every page must parse: a cut-off PDF fails here, not in the binder
-            page.get_contents()
-            _ = page.mediabox.width, page.rotation
-    except AttachmentError:
-        raise
+        count = readable_pages(path)
+    except pikepdf.PasswordError:
+        raise AttachmentError(
+            f"{title}的文件 {path} 已加密，要密码才能打开，无法装订；请提供未加密的 PDF"
+        ) from None
     except PDF_ERRORS as exc:
         raise AttachmentError(f"{title}的文件 {path} 已损坏，无法读取（{exc}）；请重新扫描或导出") from None
     if count == 0:

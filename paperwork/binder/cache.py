@@ -19,9 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pypdf import PdfReader
-
-from paperwork.binder.page_ranges import PDF_ERRORS, PdfPart
+from paperwork.binder.page_ranges import PDF_ERRORS, PdfPart, count_pages
 from paperwork.files import sha256_of, write_atomic
 from paperwork.render import docx_templates as templates
 
@@ -169,7 +167,7 @@ def _matches(path_text: str, _size: int, _mtime: int) -> bool:
 def _pages(path_text: str, _size: int, _mtime: int) -> int:
     """Pages of a cached PDF, counted once per file version and process (0 if unreadable)."""
     try:
-        return len(PdfReader(path_text).pages)
+        return count_pages(Path(path_text))
     except PDF_ERRORS:
         return 0
 

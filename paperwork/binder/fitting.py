@@ -10,18 +10,18 @@ enlarged. A page whose own size was not A4 and was reduced is reported, for the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from pypdf import PageObject, PdfReader, PdfWriter, Transformation
-from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
+import pikepdf
+from pikepdf import Array, Dictionary, Name
 
-from paperwork.binder.page_ranges import A4, MM, PDF_ERRORS, PdfPart
+from paperwork.binder.page_ranges import A4, MM, PDF_ERRORS, PdfPart, open_pdf
 from paperwork.errors import AttachmentError
 
 __all__ = [
     "A4",
     "SAFE_BOX",
     "Fitted",
+    "Matrix",
     "content_stream",
     "defang",
     "fit_to_a4",
@@ -42,6 +42,8 @@ _SIZES = {
     "B5": (176, 250),
     "B4": (250, 353),
 }
+#: A PDF transformation matrix (a b c d e f): a point (x, y) goes to (a·x + c·y + e, b·x + d·y + f).
+Matrix = tuple[float, float, float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -56,31 +58,33 @@ class Fitted:
 _ACTIVE_ANNOTATIONS = {"/FileAttachment", "/Screen", "/Movie", "/Sound", "/RichMedia", "/3D"}
 
 
-def defang(page: PageObject) -> None:
+def defang(page: pikepdf.Page) -> None:
     """Strip what could run or carry files from an attached page: its own actions (/AA),
     annotation actions other than a jump inside the document, media and file attachments.
 
     The document-level JavaScript, OpenAction, embedded files and form scripts of an
     attached PDF never reach the binder: only its pages are copied.
     """
-    page.pop(NameObject("/AA"), None)
-    annots = page.get("/Annots")
+    obj = page.obj
+    if Name.AA in obj:
+        del obj[Name.AA]
+    annots = obj.get(Name.Annots)
     if annots is None:
         return
-    kept = ArrayObject()
-    for ref in annots.get_object():
-        annot = ref.get_object()
-        if not isinstance(annot, DictionaryObject) or annot.get("/Subtype") in _ACTIVE_ANNOTATIONS:
+    kept = Array()
+    for annot in annots if isinstance(annots, Array) else ():
+        if not isinstance(annot, Dictionary) or annot.get(Name.Subtype) in _ACTIVE_ANNOTATIONS:
             continue
-        rect = annot.get("/Rect")
-        if not isinstance(rect, ArrayObject) or len(rect) != 4:
+        rect = annot.get(Name.Rect)
+        if not isinstance(rect, Array) or len(rect) != 4:
             continue  # a broken annotation: nothing a reader could place
-        annot.pop(NameObject("/AA"), None)
-        action = annot.get("/A")
-        if action is not None and action.get_object().get("/S") != "/GoTo":
-            del annot[NameObject("/A")]
-        kept.append(ref)
-    page[NameObject("/Annots")] = kept
+        if Name.AA in annot:
+            del annot[Name.AA]
+        action = annot.get(Name.A)
+        if action is not None and (not isinstance(action, Dictionary) or action.get(Name.S) != Name.GoTo):
+            del annot[Name.A]
+        kept.append(annot)
+    obj[Name.Annots] = kept
 
 
 def paper_name(width_pt: float, height_pt: float) -> str:
@@ -102,19 +106,36 @@ def _fit_scale(width: float, height: float) -> tuple[float, bool]:
     return min(1.0, (x1 - x0) / width, (y1 - y0) / height), turn
 
 
-def _place(page: PageObject) -> Transformation:
+def _then(m: Matrix, n: Matrix) -> Matrix:
+    """``m`` followed by ``n``."""
+    a, b, c, d, e, f = m
+    p, q, r, s, t, u = n
+    return (a * p + b * r, a * q + b * s, c * p + d * r, c * q + d * s, e * p + f * r + t, e * q + f * s + u)
+
+
+def _box(page: pikepdf.Page) -> tuple[float, float, float, float]:
+    left, bottom, right, top = (float(v) for v in page.mediabox)
+    return min(left, right), min(bottom, top), max(left, right), max(bottom, top)
+
+
+def _place(page: pikepdf.Page) -> Matrix:
     """How to put ``page`` (its rotation already in its content) into the safe box."""
-    box = page.mediabox
-    w, h = float(box.width), float(box.height)
+    left, bottom, right, top = _box(page)
+    w, h = right - left, top - bottom
     scale, turn = _fit_scale(w, h)
-    op = Transformation().translate(-float(box.left), -float(box.bottom))
-    if turn:
-        op = op.rotate(90).translate(h, 0)
+    op = (1.0, 0.0, 0.0, 1.0, -left, -bottom)
+    if turn:  # a quarter anticlockwise, then back into the positive quadrant
+        op = _then(_then(op, (0.0, 1.0, -1.0, 0.0, 0.0, 0.0)), (1.0, 0.0, 0.0, 1.0, h, 0.0))
         w, h = h, w
     x0, y0, x1, y1 = SAFE_BOX
     dx = x0 + ((x1 - x0) - w * scale) / 2
     dy = y0 + ((y1 - y0) - h * scale) / 2
-    return op.scale(scale, scale).translate(dx, dy)
+    return _then(_then(op, (scale, 0.0, 0.0, scale, 0.0, 0.0)), (1.0, 0.0, 0.0, 1.0, dx, dy))
+
+
+def _rotation(page: pikepdf.Page) -> int:
+    """The page's /Rotate (its own or inherited), in degrees 0–359."""
+    return int(page.rotation) % 360
 
 
 def fit_to_a4(part: PdfPart, label: str, source: str = "") -> Fitted:
@@ -124,25 +145,18 @@ def fit_to_a4(part: PdfPart, label: str, source: str = "") -> Fitted:
     page tree, a broken box) is an AttachmentError now, naming the paper and its file.
     """
     try:
-        reader = PdfReader(str(part.path))
-        if reader.is_encrypted:
-            reader.decrypt("")
-        reduced = []
-        for n, i in enumerate(range(part.start, part.end), 1):
-            page = reader.pages[i]
-            box = page.mediabox
-            width, height = (
-                (float(box.height), float(box.width))
-                if page.rotation % 180
-                else (
-                    float(box.width),
-                    float(box.height),
-                )
-            )
-            size = paper_name(width, height)
-            scale, _turn = _fit_scale(width, height)
-            if size != "A4" and scale < 0.97:
-                reduced.append(f"{label}第 {n} 页原为 {size}，已按比例缩小为 A4")
+        with open_pdf(part.path) as pdf:
+            reduced = []
+            for n, i in enumerate(range(part.start, part.end), 1):
+                page = pdf.pages[i]
+                left, bottom, right, top = _box(page)
+                width, height = right - left, top - bottom
+                if _rotation(page) % 180:
+                    width, height = height, width
+                size = paper_name(width, height)
+                scale, _turn = _fit_scale(width, height)
+                if size != "A4" and scale < 0.97:
+                    reduced.append(f"{label}第 {n} 页原为 {size}，已按比例缩小为 A4")
     except PDF_ERRORS as exc:
         name = source or part.path.name
         message = f"{label}的文件 {name} 有页面已损坏，无法排进 A4（{exc}）；请重新扫描或导出"
@@ -150,52 +164,37 @@ def fit_to_a4(part: PdfPart, label: str, source: str = "") -> Fitted:
     return Fitted(PdfPart(part.path, part.start, part.end, fitted=True), tuple(reduced))
 
 
-def place_on_a4(writer: PdfWriter, page: PageObject) -> PageObject:
-    """A new A4 page of ``writer`` with ``page`` drawn inside its stamp-safe area."""
+def place_on_a4(pdf: pikepdf.Pdf, page: pikepdf.Page) -> pikepdf.Page:
+    """A new A4 page of ``pdf`` with ``page`` (of another PDF) drawn inside its stamp-safe area,
+    as one Form XObject placed with one ``cm``: no content re-parsed. Its annotations (form
+    fields) move with it."""
     defang(page)
-    if page.rotation:
-        page.transfer_rotation_to_content()
+    if _rotation(page):
+        page.flatten_rotation()  # the turn into the content (and the annotations), /Rotate 0
     op = _place(page)
-    blank = writer.add_blank_page(*A4)
-    if page.get("/Annots"):
-        blank.merge_transformed_page(page, op)  # annotations (form fields) move with the page
-    else:
-        _draw(writer, blank, page, op)  # the page as one Form XObject: no content re-parsed
+    pdf.add_blank_page(page_size=A4)
+    blank = pdf.pages[-1]
+    blank.obj[Name.Resources] = Dictionary(XObject=Dictionary(Pg=form_xobject(pdf, page)))
+    a, b, c, d, e, f = op
+    blank.obj[Name.Contents] = content_stream(
+        pdf, f"q {a:.6f} {b:.6f} {c:.6f} {d:.6f} {e:.3f} {f:.3f} cm /Pg Do Q\n".encode()
+    )
+    if page.obj.get(Name.Annots):
+        blank.copy_annotations(page, pikepdf.Matrix(*op))
     return blank
 
 
-def content_stream(data: bytes) -> DecodedStreamObject:
-    """A PDF stream holding ``data`` as it is."""
-    stream = DecodedStreamObject()
-    stream.set_data(data)
-    return stream
+def content_stream(pdf: pikepdf.Pdf, data: bytes) -> pikepdf.Stream:
+    """A stream of ``pdf`` holding ``data`` as it is."""
+    return pikepdf.Stream(pdf, data)
 
 
-def form_xobject(writer: PdfWriter, page: PageObject) -> Any:
-    """``page`` as one Form XObject of ``writer`` (its content and resources, its box as the BBox):
-    the one way a page is drawn onto another, by the page numbers and by the A4 fitting."""
-    contents = page.get_contents()  # a stream with no keys is falsy: test for None
-    form = content_stream(contents.get_data() if contents is not None else b"")
-    resources = page.get("/Resources")
-    form.update(
-        {
-            NameObject("/Type"): NameObject("/XObject"),
-            NameObject("/Subtype"): NameObject("/Form"),
-            NameObject("/BBox"): ArrayObject([FloatObject(float(v)) for v in page.mediabox]),
-            NameObject("/Resources"): resources.clone(writer)
-            if resources is not None
-            else DictionaryObject(),
-        }
-    )
-    return writer._add_object(form)
-
-
-def _draw(writer: PdfWriter, target: PageObject, page: PageObject, op: Transformation) -> None:
-    """Draw ``page`` on ``target`` through ``op``, as a Form XObject placed with one ``cm``."""
-    ref = form_xobject(writer, page)
-    target[NameObject("/Resources")] = DictionaryObject(
-        {NameObject("/XObject"): DictionaryObject({NameObject("/Pg"): ref})}
-    )
-    a, b, c, d, e, f = op.ctm
-    draw = content_stream(f"q {a:.6f} {b:.6f} {c:.6f} {d:.6f} {e:.3f} {f:.3f} cm /Pg Do Q\n".encode())
-    target[NameObject("/Contents")] = writer._add_object(draw)
+def form_xobject(pdf: pikepdf.Pdf, page: pikepdf.Page) -> pikepdf.Stream:
+    """``page`` (of another PDF) as one Form XObject of ``pdf`` (its content and resources, its
+    media box as the BBox): the one way a page is drawn onto another, by the page numbers and by
+    the A4 fitting."""
+    form = page.as_form_xobject(handle_transformations=False)
+    form[Name.BBox] = Array([float(v) for v in page.mediabox])
+    copied = pdf.copy_foreign(form)
+    assert isinstance(copied, pikepdf.Stream)
+    return copied

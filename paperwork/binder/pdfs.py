@@ -24,7 +24,7 @@ from pypdf import PdfReader
 
 from paperwork.binder.cache import Cache, digest, document_digest
 from paperwork.binder.libreoffice import Converter, convert_batch
-from paperwork.binder.page_ranges import PDF_ERRORS, PdfPart, whole_pdf
+from paperwork.binder.page_ranges import PDF_ERRORS, PdfPart, readable_pages, whole_pdf
 from paperwork.errors import ConversionError
 from paperwork.render.fonts import SUBSTITUTES
 
@@ -135,11 +135,8 @@ def _converted(
         raise ConversionError(f"LibreOffice 无法把这些文件转换成 PDF：{names}（{exc}）", failed) from None
     for source, pdf in zip(inputs, pdfs, strict=True):
         try:
-            reader = PdfReader(str(pdf))
-            if not reader.pages:
+            if not readable_pages(pdf):
                 raise ValueError("没有页面")
-            for page in reader.pages:
-                page.get_contents()
         except PDF_ERRORS as exc:
             failed = tuple(origin.get(source, [source]))
             names = "、".join(d.name for d in failed)

@@ -14,6 +14,7 @@ phases is the order of the types.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -283,12 +284,12 @@ def prepare(resolved: Resolved, out: Path, root: Path, cache: Cache, options: Bu
                 continue
             try:
                 source, role = paper_source(resolved, row, stage)
+                if role == "file" and isinstance(source, Ready):
+                    source, reduced[key] = _fitted(source.part, row, source.notes)
             except AttachmentError as exc:  # every bad file is named, not just the first
                 unreadable[key] = _unreadable(resolved, row, str(exc))
                 continue
-            if role == "file" and isinstance(source, Ready):
-                source, reduced[key] = _fitted(source.part, row, source.notes)
-            elif role == "file" and isinstance(source, Pending):
+            if role == "file" and isinstance(source, Pending):
                 attached[source.document] = row  # a Word file: fitted once LibreOffice has made it
             elif role == "form" and isinstance(source, Pending):
                 forms.append(source.document)
@@ -356,9 +357,10 @@ def assemble(converted: Converted) -> Assembled:
             author=case.contractor.name if case.contractor else case.customer.name,
         )
         target = root / "final" / f"{spec.name}.pdf"
-        bound = assemble_binder(lay, pdfs, meta, target)
+        assembled = io.BytesIO()
+        bound = assemble_binder(lay, pdfs, meta, assembled)
         record = binder_record(case, lay, bound)
-        finish_binder(target, record, pdfa=level, associated=associated, when=when)
+        finish_binder(assembled, target, record, pdfa=level, associated=associated, when=when)
         written.append(
             BinderOutput(
                 spec.name, prepared.out / target.name, len(lay.pieces), lay.content_pages, bound.pages

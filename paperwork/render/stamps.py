@@ -7,6 +7,8 @@ same embedded CJK fonts as the forms.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import tempfile
 from pathlib import Path
 
 from docx import Document
@@ -54,6 +56,14 @@ def _run(
 
 def page_numbers_docx(count: int, out: Path, *, side: str = "right") -> Path:
     """``count`` A4 pages, page i showing the number i at the upper right (or upper left)."""
+    out.write_bytes(_page_numbers(count, side))
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _page_numbers(count: int, side: str) -> bytes:
+    """The page-number document's bytes, made once per size and side in a process (a batch
+    asks for the same few sizes for every case)."""
     doc = _document(top=8, right=12)
     if side == "left":  # the back of a leaf printed double-sided
         section = doc.sections[0]
@@ -63,8 +73,10 @@ def page_numbers_docx(count: int, out: Path, *, side: str = "right") -> Path:
         p.alignment = WD_ALIGN_PARAGRAPH.LEFT if side == "left" else WD_ALIGN_PARAGRAPH.RIGHT
         p.paragraph_format.page_break_before = i > 1
         _run(p, str(i), 12)
-    doc.save(str(out))
-    return slim_docx(out)
+    with tempfile.TemporaryDirectory(prefix="paperwork-numbers-") as tmp:
+        made = Path(tmp) / "numbers.docx"
+        doc.save(str(made))
+        return slim_docx(made).read_bytes()
 
 
 def placeholder_docx(heading: str, detail: str, out: Path) -> Path:

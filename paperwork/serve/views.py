@@ -329,12 +329,10 @@ def _last_build(case: CaseFolder, checked: Checked) -> dict[str, object] | None:
 def _pages(path: Path) -> int:
     if path.suffix != ".pdf":
         return 0
-    from pypdf import PdfReader
-
-    from paperwork.binder.page_ranges import PDF_ERRORS
+    from paperwork.binder.page_ranges import PDF_ERRORS, count_pages
 
     try:
-        return len(PdfReader(str(path)).pages)
+        return count_pages(path)
     except PDF_ERRORS:  # a binder being replaced, or damaged: the page shows it without a count
         return 0
 
