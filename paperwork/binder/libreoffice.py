@@ -38,6 +38,7 @@ __all__ = [
     "distinct_stems",
     "end_tree",
     "find_soffice",
+    "kept_profile",
     "kill_all",
     "not_converted",
     "process_tree",
@@ -187,7 +188,7 @@ _PROFILE_SLOTS = 8
 
 
 @contextlib.contextmanager
-def _profile(fallback: Path) -> Iterator[Path]:
+def kept_profile(fallback: Path) -> Iterator[Path]:
     """A LibreOffice user profile used by this run alone.
 
     A profile that already exists saves LibreOffice a quarter of a second of
@@ -289,7 +290,7 @@ def convert_batch(
     require_cjk_font()
     outdir.mkdir(parents=True, exist_ok=True)
     expected = [outdir / f"{f.stem}.pdf" for f in files]
-    with tempfile.TemporaryDirectory(prefix="paperwork-lo-") as tmp, _profile(Path(tmp)) as profile:
+    with tempfile.TemporaryDirectory(prefix="paperwork-lo-") as tmp, kept_profile(Path(tmp)) as profile:
         env = conversion_env(Path(tmp), settings.environ)
         pending = list(files)
         last: _Run | None = None

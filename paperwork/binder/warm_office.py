@@ -39,6 +39,7 @@ from paperwork.binder.libreoffice import (
     convert_batch,
     distinct_stems,
     find_soffice,
+    kept_profile,
     kill_all,
     not_converted,
     process_tree,
@@ -90,7 +91,9 @@ class WarmOffice:
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
-        self._home: Path | None = None  # LibreOffice's profile and temporary files, made on first start
+        self._home: Path | None = None  # LibreOffice's temporary files, made on first start
+        self._profile: Path | None = None  # a kept profile (a cold run's too), held while this office lives
+        self._holding = contextlib.ExitStack()
         self._python = uno_python(self.settings)
         self.restarts = 0  # LibreOffices started after the first (one died, or hung and was ended)
         self.renewals = 0  # LibreOffices ended for a fresh one once past renew_above
@@ -122,6 +125,8 @@ class WarmOffice:
                     # (a server announces no time limit, and a LibreOffice kept warm for hours is
                     # the likelier cause of a hang than the document)
                     self._stop()
+                    if self._profile is not None:  # nor a profile it may have left half-written
+                        shutil.rmtree(self._profile, ignore_errors=True)
                     why = str(exc)
                     continue
                 pending = [f for f in pending if str(f) in failed]
@@ -157,6 +162,8 @@ class WarmOffice:
     def close(self) -> None:
         with self._lock:
             self._stop()
+        self._holding.close()  # the kept profile, free for the next office or cold run
+        self._profile = None
         if self._home is not None:
             shutil.rmtree(self._home, ignore_errors=True)
             self._home = None
@@ -175,7 +182,9 @@ class WarmOffice:
         assert self._python is not None
         if self._home is None:
             self._home = Path(tempfile.mkdtemp(prefix="paperwork-office-"))
-        profile = self._home / "profile"
+        if self._profile is None:  # an existing profile saves LibreOffice most of a second at start
+            self._profile = self._holding.enter_context(kept_profile(self._home))
+        profile = self._profile
         env = conversion_env(self._home, self.settings.environ)
         pipe = f"paperwork-{uuid.uuid4().hex[:12]}"
         cmd = [
