@@ -239,6 +239,28 @@ def test_accuracy_on_realistic_scans(corpus: Corpus) -> None:
     assert not invented
 
 
+def _wrongly_read(folder: Path, expected: list[Expected], corpus: Corpus) -> list[str]:
+    """``paperwork intake FOLDER --format json`` against the answers: the papers read wrong (title,
+    own date, 文号, 申请日期), or not at all."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(corpus.root / "cache")}
+    done = subprocess.run(
+        [sys.executable, "-m", "paperwork", "intake", str(folder), "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr
+    got = {Path(str(d["file"])).name: d for d in json.loads(done.stdout)["documents"]}
+    return [
+        f"{e.file}: {got.get(e.file)}"
+        for e in expected
+        if e.file not in got
+        or (got[e.file]["title"], got[e.file]["date"], got[e.file]["number"], got[e.file]["application_date"])
+        != (e.title, e.date, e.number, e.application_date)
+    ]
+
+
 def test_official_notices_made_another_way(tmp_path: Path, corpus: Corpus) -> None:
     """The layout of a Chinese official document, drawn apart from the corpus (tests/noticemaker.py): red
     版头 and rule, the 文号 under it (签发人 beside it on one), a body that quotes dates — at the start
@@ -249,23 +271,20 @@ def test_official_notices_made_another_way(tmp_path: Path, corpus: Corpus) -> No
     from tests.noticemaker import make_officials
 
     expected = make_officials(tmp_path / "officials")
-    env = {**os.environ, "XDG_CACHE_HOME": str(corpus.root / "cache")}
-    done = subprocess.run(
-        [sys.executable, "-m", "paperwork", "intake", str(tmp_path / "officials"), "--format", "json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stderr
-    got = {Path(str(d["file"])).name: d for d in json.loads(done.stdout)["documents"]}
-    wrong = [
-        f"{e.file}: {got.get(e.file)}"
-        for e in expected
-        if e.file not in got
-        or (got[e.file]["title"], got[e.file]["date"], got[e.file]["number"], got[e.file]["application_date"])
-        != (e.title, e.date, e.number, e.application_date)
-    ]
+    wrong = _wrongly_read(tmp_path / "officials", expected, corpus)
+    assert not wrong, wrong
+
+
+def test_notices_typeset_by_libreoffice_and_stamped_received(tmp_path: Path, corpus: Corpus) -> None:
+    """A third way (tests/typesetmaker.py): notices laid out by LibreOffice from DOCX, rendered by
+    PDFium at 150 and 200 dpi; the seal over the 落款 date found in the PDF; a 收文 stamp with the
+    later day the bureau took the paper in, at the top right of most; dates with dots, with spaces,
+    in numerals, before 前; a 文号 with 第, one 文号 only quoted. Every title, own date, 文号 and
+    申请日期 right, nothing invented."""
+    from tests.typesetmaker import make_typeset
+
+    expected = make_typeset(tmp_path / "typeset")
+    wrong = _wrongly_read(tmp_path / "typeset", expected, corpus)
     assert not wrong, wrong
 
 
