@@ -276,11 +276,12 @@ def test_official_notices_made_another_way(tmp_path: Path, corpus: Corpus) -> No
 
 
 def test_notices_typeset_by_libreoffice_and_stamped_received(tmp_path: Path, corpus: Corpus) -> None:
-    """A third way (tests/typesetmaker.py): notices laid out by LibreOffice from DOCX, rendered by
-    PDFium at 150 and 200 dpi; the seal over the 落款 date found in the PDF; a 收文 stamp with the
-    later day the bureau took the paper in, at the top right of most; dates with dots, with spaces,
-    in numerals, before 前; a 文号 with 第, one 文号 only quoted. Every title, own date, 文号 and
-    申请日期 right, nothing invented."""
+    """A third way (tests/typesetmaker.py): notices laid out by LibreOffice from DOCX in three
+    typefaces (Noto Serif, a 楷体, a 黑体), rendered by PDFium at 150 and 200 dpi, one photographed;
+    the seal over the 落款 date found in the PDF; a 收文 stamp with the later day the bureau took the
+    paper in, at the top right of most; a standalone 登记日期 line in the body; dates with dots, with
+    spaces, in numerals, before 前; 文号 with 第, printed （2024） or [2024] beside a 签发人, one only
+    quoted. Every title, own date, 文号 and 申请日期 right, nothing invented."""
     from tests.typesetmaker import make_typeset
 
     expected = make_typeset(tmp_path / "typeset")

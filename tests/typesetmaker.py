@@ -8,7 +8,8 @@ date centred under the issuing unit or at the right, a 抄送 and a 印发 line)
 converted by LibreOffice, rendered by PDFium at 150 or 200 dpi, and then stamped as a bureau's
 paper is: the red seal over the 落款 date (found by its text in the PDF), and on most a 收文
 stamp at the top right carrying the day the bureau's register took it in — a later date in a box,
-not the paper's own. Last, a scanner's turn, noise and JPEG.
+not the paper's own. Last, a scanner's turn, noise and JPEG; one is photographed instead. The body
+is set in Noto Serif, in AR PL UKai (a 楷体, as many bureaus print) or in WenQuanYi Micro Hei.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import img2pdf
 from docx import Document
@@ -24,7 +26,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from PIL import Image, ImageDraw, ImageFont
 
-from tests.noticemaker import in_numerals, scanned_at
+from tests.noticemaker import in_numerals, photographed, scanned_at
 from tests.scanmaker import Expected, seal
 
 FONTS = Path("/usr/share/fonts/opentype/noto")
@@ -49,6 +51,8 @@ class Typeset:
     application_date: str | None = None
     dpi: int = 150
     printed_number: str = ""  # the 文号 as printed, where it differs from how it is written down
+    font: str = "Noto Serif CJK SC"  # the body's typeface (a 公文's is often 仿宋 or 楷体)
+    photo: bool = False  # photographed on a desk instead of scanned
 
 
 def typeset_notices() -> list[Typeset]:
@@ -137,20 +141,64 @@ def typeset_notices() -> list[Typeset]:
             "2024年3月20日",
             dpi=200,
         ),
+        Typeset(
+            "typeset-midcheck-kai",
+            "受电工程中间检查结果通知单",
+            "受电工程中间检查结果通知单",
+            "2024-06-03",
+            "2024年6月3日",
+            "朝供中检〔2024〕19号",
+            (
+                "2024年5月30日贵户提出中间检查申请（申请编号 ZJ-2024-0530），我公司于",
+                "2024年6月1日派员检查，发现电缆沟防水处理不符合要求，请整改后于2024年6月15日前复检。",
+                "登记日期：2024年5月31日",
+            ),
+            "2024年6月4日印发",
+            "2024年6月6日",
+            font="AR PL UKai CN",
+            photo=True,
+        ),
+        Typeset(
+            "typeset-acceptance-hei",
+            "受电工程竣工验收单",
+            "受电工程竣工验收单",
+            "2024-10-15",
+            in_numerals("2024-10-15"),
+            "朝供验收〔2024〕27号",
+            (
+                "贵户于2024年10月8日提出的竣工检验申请收悉，依据朝供验收〔2024〕21号的整改意见，",
+                "我公司于2024年10月14日复验，受电工程符合要求，验收合格，可办理接电手续。",
+            ),
+            "2024年10月16日印发",
+            "2024.10.18",
+            signer="周经纬",
+            printed_number="朝供验收[2024]27号",
+            font="WenQuanYi Micro Hei",
+            centred_date=True,
+            dpi=200,
+        ),
     ]
 
 
-def _run(paragraph: object, text: str, size: float, *, bold: bool = False, red: bool = False) -> None:
+def _run(
+    paragraph: object,
+    text: str,
+    size: float,
+    *,
+    bold: bool = False,
+    red: bool = False,
+    font: str = "Noto Serif CJK SC",
+) -> None:
     run = paragraph.add_run(text)  # type: ignore[attr-defined]
     run.font.size = Pt(size)
     run.font.bold = bold
-    run.font.name = "Noto Serif CJK SC"
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "Noto Serif CJK SC")
+    run.font.name = font
+    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
     if red:
         run.font.color.rgb = RGBColor(0xC8, 0x14, 0x19)
 
 
-def _paragraph(doc: object, text: str, size: float, align: str, **style: bool) -> None:
+def _paragraph(doc: object, text: str, size: float, align: str, **style: Any) -> None:
     p = doc.add_paragraph()  # type: ignore[attr-defined]
     p.alignment = {
         "c": WD_ALIGN_PARAGRAPH.CENTER,
@@ -176,16 +224,16 @@ def notice_docx(n: Typeset, out: Path) -> Path:
         _paragraph(doc, number, 12, "c")
     _paragraph(doc, "━" * 26, 12, "c", red=True)
     _paragraph(doc, n.title, 18, "c", bold=True)
-    _paragraph(doc, "北京望京科技园发展有限公司：", 12, "l")
+    _paragraph(doc, "北京望京科技园发展有限公司：", 12, "l", font=n.font)
     for line in n.body:
         p = doc.add_paragraph()
         p.paragraph_format.first_line_indent = Pt(24)
         p.paragraph_format.space_after = Pt(4)
-        _run(p, line, 12)
+        _run(p, line, 12, font=n.font)
     for _ in range(3):
         doc.add_paragraph()
-    _paragraph(doc, UNIT, 12, "r")
-    _paragraph(doc, n.own_date_text + ("　" * 5 if n.centred_date else ""), 12, "r")
+    _paragraph(doc, UNIT, 12, "r", font=n.font)
+    _paragraph(doc, n.own_date_text + ("　" * 5 if n.centred_date else ""), 12, "r", font=n.font)
     for _ in range(4):
         doc.add_paragraph()
     _paragraph(doc, "抄送：朝阳供电公司营销部，客户服务中心。", 10, "l")
@@ -256,6 +304,8 @@ def make_typeset(folder: Path, seed: int = 31) -> list[Expected]:
         page = seal(page, centre, rng, scale=k)
         if n.received:
             page = _received(page, n.received, n.dpi)
+        if n.photo:
+            page = photographed(page, rng)
         (folder / f"{n.name}.pdf").write_bytes(img2pdf.convert([scanned_at(page, rng, n.dpi)]))
         expected.append(Expected(f"{n.name}.pdf", n.form_title, n.date, n.number, n.application_date))
     return expected
