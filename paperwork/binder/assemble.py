@@ -103,7 +103,10 @@ class _Overlays:
         resources[Name.XObject][form.name] = form.ref
         draw = content_stream(self.pdf, f"q 1 0 0 1 {dx:.3f} {dy:.3f} cm {form.name} Do Q\n".encode())
         contents = obj.get(Name.Contents)
-        existing = list(contents) if isinstance(contents, Array) else [] if contents is None else [contents]
+        if isinstance(contents, Array):
+            existing = list(contents)
+        else:
+            existing = [contents] if contents is not None else []
         obj[Name.Contents] = Array([self.wrap[0], *existing, self.wrap[1], draw])
 
 

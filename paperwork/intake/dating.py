@@ -32,6 +32,9 @@ _HAN = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 
 
 @dataclass(frozen=True)
 class DateHit:
+    """One date on the paper: the day, its label (as :func:`~paperwork.intake.rows.key` makes it),
+    its row, and what its words and place say of it; ``order``: 0 for the first date, 1 the last."""
+
     day: dt.date
     label: str
     row: Row
