@@ -60,22 +60,14 @@ def make_cases(folder: Path, count: int) -> list[Path]:
     return made
 
 
+def sender_args(cases: Path, out: Path, url: str, *extra: str) -> list[str]:
+    """The arguments of ``paperwork build-binder CASES -o OUT --queue URL --no-cache [EXTRA…]``."""
+    return ["build-binder", str(cases), "-o", str(out), "--queue", url, "--no-cache", *extra]
+
+
 def sender_command(cases: Path, out: Path, url: str, *extra: str) -> list[str]:
-    """The command line of ``paperwork build-binder CASES -o OUT --queue URL --no-cache``, run as a
-    subprocess the test can watch and interrupt."""
-    return [
-        sys.executable,
-        "-m",
-        "paperwork",
-        "build-binder",
-        str(cases),
-        "-o",
-        str(out),
-        "--queue",
-        url,
-        "--no-cache",
-        *extra,
-    ]
+    """:func:`sender_args` as a command line, run as a subprocess the test can watch and interrupt."""
+    return [sys.executable, "-m", "paperwork", *sender_args(cases, out, url, *extra)]
 
 
 def _copy(source: Path, target: Path) -> Path:
@@ -132,15 +124,7 @@ def test_a_queued_batch_gives_the_local_binders_and_both_workers_build(
     assert local.returncode == 0, local.stderr
     assert {r["worker"] for r in rows(local)} == {"local"}
     queued = paperwork(
-        "build-binder",
-        str(tmp_path / "cases"),
-        "-o",
-        str(tmp_path / "queued"),
-        "--queue",
-        server.url(),
-        "--format",
-        "json",
-        "--no-cache",
+        *sender_args(tmp_path / "cases", tmp_path / "queued", server.url(), "--format", "json")
     )
     assert queued.returncode == 0, queued.stderr + queued.stdout
     answers = rows(queued)
@@ -155,15 +139,7 @@ def test_a_queued_batch_gives_the_local_binders_and_both_workers_build(
         assert binder_facts(Path(r["out"])) == binder_facts(tmp_path / "local" / r["case_id"])
         assert r["pages"] == next(x["pages"] for x in rows(local) if x["case_id"] == r["case_id"])
     # the text form: the local batch's table and closing line
-    again = paperwork(
-        "build-binder",
-        str(tmp_path / "cases"),
-        "-o",
-        str(tmp_path / "queued"),
-        "--queue",
-        server.url(),
-        "--no-cache",
-    )
+    again = paperwork(*sender_args(tmp_path / "cases", tmp_path / "queued", server.url()))
     assert again.returncode == 0, again.stderr
     assert "共 4 个案卷：装订 4，未变 0，失败 0。" in again.stdout or "未变" in again.stdout
 
@@ -324,15 +300,9 @@ def test_a_worker_whose_libreoffice_died_restarts_it(
 
     make_cases(tmp_path / "cases", 2)
     first = paperwork(
-        "build-binder",
-        str(tmp_path / "cases" / "case-0" / "case.yaml"),
-        "-o",
-        str(tmp_path / "one"),
-        "--queue",
-        server.url(),
-        "--no-cache",
-        "--format",
-        "json",
+        *sender_args(
+            tmp_path / "cases" / "case-0" / "case.yaml", tmp_path / "one", server.url(), "--format", "json"
+        )
     )
     assert first.returncode == 0, first.stderr
     offices = [
@@ -344,17 +314,7 @@ def test_a_worker_whose_libreoffice_died_restarts_it(
     assert offices, "a worker keeps its LibreOffice between tasks"
     for p in offices:
         p.kill()
-    second = paperwork(
-        "build-binder",
-        str(tmp_path / "cases"),
-        "-o",
-        str(tmp_path / "all"),
-        "--queue",
-        server.url(),
-        "--no-cache",
-        "--format",
-        "json",
-    )
+    second = paperwork(*sender_args(tmp_path / "cases", tmp_path / "all", server.url(), "--format", "json"))
     assert second.returncode == 0, second.stderr + second.stdout
     assert [r["status"] for r in rows(second)] == ["built", "built"]
 

@@ -32,6 +32,7 @@ __all__ = [
     "QueuedReader",
     "Waiting",
     "build_queued",
+    "failure_message",
     "lost_message",
     "redis_errors",
     "run_queued",
@@ -161,8 +162,9 @@ def build_queued(
         if state == "SUCCESS" and isinstance(result, dict):
             outcome = CaseOutcome.from_dict(result)
         else:
-            why = "已撤回" if state == "REVOKED" else f"工作机出错：{result}"
-            outcome = CaseOutcome(job.path, case_ids[n], "failed", message=why, worker="")
+            outcome = CaseOutcome(
+                job.path, case_ids[n], "failed", message=failure_message(state, result), worker=""
+            )
         outcomes[n] = outcome
         if on_event is not None:
             on_event("done" if outcome.ok else "failed", outcome.case_id)
@@ -182,6 +184,11 @@ def build_queued(
         if on_event is not None:
             on_event("failed", case_ids[n])
     return [outcomes[n] for n in range(len(jobs))]
+
+
+def failure_message(state: str, result: Any) -> str:
+    """What a task that ended without success says: withdrawn, or the worker's error."""
+    return "已撤回" if state == "REVOKED" else f"工作机出错：{result}"
 
 
 def untaken_message(waiting: Waiting) -> str:
@@ -224,8 +231,7 @@ class QueuedReader:
             if state == "SUCCESS" and isinstance(result, dict):
                 read[n] = ScanText.from_dict(result)
             else:
-                why = "已撤回" if state == "REVOKED" else f"工作机出错：{result}"
-                read[n] = ScanText(scans[n].path, error=why)
+                read[n] = ScanText(scans[n].path, error=failure_message(state, result))
             if tick is not None:
                 tick(len(read), len(scans))
 

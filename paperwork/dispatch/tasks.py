@@ -3,9 +3,10 @@
 One Celery app, two tasks (``paperwork.build`` on queue ``build``, ``paperwork.ocr`` on
 ``ocr``); their messages are JSON (:func:`build_message`). Each worker process keeps one
 :class:`~paperwork.binder.warm_office.WarmOffice`, started on its first build and ended
-when the process ends (after ``--max-tasks`` tasks) or when LibreOffice's memory passes the
-limit. Paths in a message are absolute and must be seen the same on every machine (shared
-storage); a worker that cannot see one fails that case and names the path and itself.
+when the process ends (after ``--max-tasks`` tasks), and renewed before a build when its memory
+has passed the limit (``WarmOffice.renew_above``). Paths in a message are absolute and must
+be seen the same on every machine (shared storage); a worker that cannot see one fails that
+case and names the path and itself.
 
 A build holds a Redis lock on its OUT folder (renewed while it runs, so a killed worker's lock
 ends within seconds), and records its answer under the task's id: a message delivered twice
@@ -59,7 +60,7 @@ _ANSWERED = "paperwork:answered:"
 
 @dataclass(frozen=True)
 class WorkerSettings:
-    """A worker's own: its LibreOffice, its cache, and when its LibreOffice is started afresh."""
+    """A worker's own: its LibreOffice, its cache, and past what memory its LibreOffice is renewed."""
 
     office: OfficeSettings
     cache: Path | None
@@ -106,7 +107,7 @@ def office() -> WarmOffice:
     """This process's LibreOffice, started on first use."""
     global _office
     if _office is None:
-        _office = WarmOffice(_worker.office)
+        _office = WarmOffice(_worker.office, renew_above=_worker.office_memory_limit)
     return _office
 
 
@@ -260,16 +261,7 @@ def run_build(
             json.dumps(answer, ensure_ascii=False),
             ex=int(app.conf.result_expires or 3600),
         )
-    _mind_memory()
     return answer
-
-
-def _mind_memory() -> None:
-    """A LibreOffice grown past the limit is ended; the next build starts a fresh one."""
-    global _office
-    if _office is not None and _office.memory() > _worker.office_memory_limit:
-        _office.close()
-        _office = None
 
 
 @app.task(name="paperwork.build", bind=True)

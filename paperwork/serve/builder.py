@@ -182,9 +182,15 @@ class Builder:
 
     def _follow(self, case: CaseFolder, ticket: Ticket, on_built: Callable[[BuildAnswer], None]) -> None:
         """Read the task's state until it ends (or no worker takes it, or Redis stays away)."""
-        from paperwork.binder.build import CaseOutcome
         from paperwork.dispatch.broker import address_of
-        from paperwork.dispatch.client import DONE, lost_message, redis_errors, task_states, untaken_message
+        from paperwork.dispatch.client import (
+            DONE,
+            failure_message,
+            lost_message,
+            redis_errors,
+            task_states,
+            untaken_message,
+        )
         from paperwork.dispatch.tasks import cancel
 
         assert self.queue is not None
@@ -219,7 +225,7 @@ class Builder:
         if state == "SUCCESS" and isinstance(result, dict):
             outcome = CaseOutcome.from_dict(result)
         else:
-            outcome = CaseOutcome(case.case_file, case.name, "failed", message=f"工作机出错：{result}")
+            outcome = CaseOutcome(case.case_file, case.name, "failed", message=failure_message(state, result))
         answer = self._answer(case, outcome)
         if answer.ok:
             try:
