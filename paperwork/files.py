@@ -191,19 +191,22 @@ def claim_name(
 
 
 @contextlib.contextmanager
-def atomic_path(path: Path, *, mode: int | None = None) -> Iterator[Path]:
+def atomic_path(path: Path, *, mode: int | None = None, durable: bool = True) -> Iterator[Path]:
     """A temporary path beside ``path`` to write to; moved over ``path`` when the block ends
     without an error (flushed to disk first), removed otherwise.
 
     The new file keeps the permissions of the file it replaces (``mode``, else 0644 for a new one).
+    ``durable=False`` skips the flush: for files that are checked when read (a cache entry against
+    its digest), where a crash may cost the entry but never gives a wrong one.
     """
     fd, name = tempfile.mkstemp(prefix=f".{path.name[:60]}.", suffix=".part", dir=path.parent)
     os.close(fd)
     tmp = Path(name)
     try:
         yield tmp
-        with tmp.open("rb+") as fh:
-            os.fsync(fh.fileno())
+        if durable:
+            with tmp.open("rb+") as fh:
+                os.fsync(fh.fileno())
         keep = mode if mode is not None else (path.stat().st_mode & 0o777 if path.exists() else 0o644)
         with contextlib.suppress(OSError):
             os.chmod(tmp, keep)
@@ -214,9 +217,9 @@ def atomic_path(path: Path, *, mode: int | None = None) -> Iterator[Path]:
         raise
 
 
-def write_atomic(path: Path, data: bytes | str) -> Path:
+def write_atomic(path: Path, data: bytes | str, *, durable: bool = True) -> Path:
     """Write ``data`` (text as UTF-8, newlines untouched) to ``path`` atomically; return ``path``."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    with atomic_path(path) as tmp:
+    with atomic_path(path, durable=durable) as tmp:
         tmp.write_bytes(raw)
     return path

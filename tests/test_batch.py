@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -48,6 +49,13 @@ def test_many_cases_go_to_their_own_folders_and_one_failure_does_not_stop_them(
     again = runner.invoke(cli, args)
     assert again.exit_code == 1
     assert again.output.count("未变") >= 2  # unchanged cases are not built again
+    rows = json.loads(runner.invoke(cli, [*args, "--format", "json"]).output)
+    for row in (r for r in rows if r["status"] == "unchanged"):  # the pages OUT holds, read again
+        held = sum(
+            len(PdfReader(str(out / row["case_id"] / f"{b}.pdf")).pages) for b in ("大本资料", "小本资料")
+        )
+        assert row["pages"] == held > 0, row
+    assert sum(r["status"] == "unchanged" for r in rows) == 2
 
 
 def test_duplicate_case_ids_fail_the_second(soffice: Path, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -159,3 +160,59 @@ def test_slimming_keeps_the_text_and_the_styles_in_use(tmp_path: Path) -> None:
     assert [p.text for p in again.paragraphs] == ["标题文字", "正文：宏达精密机械有限公司"]
     assert again.paragraphs[0].style.name == "Heading 1"
     assert len(list(again.styles)) < 20
+
+
+def _docxtpl_fill(template: Path, context: dict[str, Any], out: Path) -> Path:
+    """The same template filled by docxtpl as it is (python-docx opens and saves the package)."""
+    from paperwork.render.docx_templates import _environment
+
+    tpl = DocxTemplate(str(template))
+    tpl.render(context, _environment(), autoescape=True)
+    tpl.save(str(out))
+    return out
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    """Every XML part of a DOCX in canonical form (what a reader sees, not how it is spelled)."""
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as z:
+        return {
+            name: etree.tostring(etree.fromstring(z.read(name)), method="c14n")
+            for name in z.namelist()
+            if name.endswith((".xml", ".rels")) and name != "docProps/core.xml"
+        }
+
+
+def test_forms_are_filled_as_docxtpl_fills_them(tmp_path: Path) -> None:
+    """The fast fill writes the rendered body among the template's parts; every part, the body and
+    its tables included, is what docxtpl with python-docx would write."""
+    resolved = resolve(load_case(DEMO))
+    jobs: list[tuple[Path, dict[str, Any]]] = []
+    for form in resolved.bureau.forms:
+        if form.generated and resolved.applies(form):
+            papers = resolved.of(form.key)
+            context = form_data(resolved, form.key, papers[0] if papers else None)
+            jobs.append((default_templates() / f"{form.key}.docx", dict(context)))
+    listing = own_template(tmp_path, "customer_proof", "户名：{{ customer_name }}。{{ date_cn }}")
+    jobs.append(
+        (listing / "customer_proof.docx", {"customer_name": "甲\n乙\t丙 & <丁>", "date_cn": "二〇二四年"})
+    )
+    assert any("startup_equipment_list" in str(t) for t, _ in jobs)  # the table loop is among them
+    for n, (template, context) in enumerate(jobs):
+        fast = render_docx(template.stem, context, tmp_path / f"fast{n}.docx", template.parent)
+        slow = _docxtpl_fill(template, context, tmp_path / f"slow{n}.docx")
+        assert _parts(fast) == _parts(slow), template.name
+        assert docx_text(fast) == docx_text(slow)
+    assert "甲\n乙" in docx_text(fast) and "& <丁>" in docx_text(fast)  # a line break, escaped text
+
+
+def test_a_template_with_jinja_in_its_header_has_the_header_filled(tmp_path: Path) -> None:
+    folder = own_template(tmp_path, "customer_proof", "正文：{{ customer_name }}")
+    doc = Document(str(folder / "customer_proof.docx"))
+    doc.sections[0].header.paragraphs[0].text = "页眉：{{ customer_name }}"
+    doc.save(str(folder / "customer_proof.docx"))
+    out = render_docx("customer_proof", {"customer_name": "宏达"}, tmp_path / "h.docx", folder)
+    filled = Document(str(out))
+    assert filled.sections[0].header.paragraphs[0].text == "页眉：宏达"
+    assert "正文：宏达" in docx_text(out)

@@ -20,13 +20,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from pypdf import PdfReader
-
 from paperwork.binder.cache import Cache
 from paperwork.binder.conversion import Failed, convert_prepared
 from paperwork.binder.libreoffice import Converter, convert_batch
 from paperwork.binder.manifest import Manifest, fingerprint
 from paperwork.binder.options import BuildOptions
+from paperwork.binder.page_ranges import count_pages
 from paperwork.binder.phases import (
     CATALOG_BOOK,
     FORMS_FOLDER,
@@ -176,7 +175,7 @@ def _unchanged(resolved: Resolved, out: Path, report: Report, draft: bool) -> Bu
     binders = []
     for spec in resolved.bureau.binders:
         path = out / f"{spec.name}.pdf"
-        binders.append(BinderOutput(spec.name, path, 0, 0, len(PdfReader(str(path)).pages)))
+        binders.append(BinderOutput(spec.name, path, 0, 0, count_pages(path)))
     forms = tuple(sorted((out / FORMS_FOLDER).glob("*.docx")))
     case_id = resolved.case.case_id
     return BuildResult(case_id, out, tuple(binders), out / CATALOG_BOOK, forms, report, draft, unchanged=True)
@@ -251,7 +250,7 @@ def build_cases(
             except (PaperworkError, OSError) as exc:
                 failed(n, case_id, exc)
                 continue
-            pages = sum(b.total_pages for b in built.binders)
+            pages = built.pages
             seconds = time.monotonic() - started[n]
             findings = built.report.findings
             outcomes[n] = CaseOutcome(
@@ -283,8 +282,17 @@ def _unchanged_outcome(
     result = _unchanged(resolved, job.out, report, options.draft)
     seconds = time.monotonic() - started
     case_id = resolved.case.case_id
-    return CaseOutcome(
-        job.path, case_id, "unchanged", job.out, 0, seconds, "", report.findings, result, files=_files(result)
+    return CaseOutcome(  # its pages: what OUT holds, as for a case built now
+        job.path,
+        case_id,
+        "unchanged",
+        job.out,
+        result.pages,
+        seconds,
+        "",
+        report.findings,
+        result,
+        files=_files(result),
     )
 
 

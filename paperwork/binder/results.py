@@ -39,6 +39,11 @@ class BuildResult:
     draft: bool
     unchanged: bool = False
 
+    @property
+    def pages(self) -> int:
+        """The pages of all its binders, covers and catalogs included."""
+        return sum(b.total_pages for b in self.binders)
+
 
 @dataclass(frozen=True)
 class BinderSources:

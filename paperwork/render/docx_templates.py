@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
+import re
+import zipfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from docxtpl import DocxTemplate
+from lxml import etree
 
 from paperwork.errors import TemplateError
 from paperwork.render.contexts import MODELS, template_fields
@@ -111,11 +116,71 @@ def render_docx(key: str, context: Mapping[str, Any], out: Path, folder: Path | 
             f"模板 {path} 使用了表单 {key} 没有的变量：{'、'.join(sorted(unknown))}；"
             f"可用的变量见 paperwork template-vars {key}"
         )
-    tpl = _Template(str(path))
     try:
-        tpl.render(dict(context), _environment(), autoescape=True)
+        filled = _filled(path, dict(context))
     except jinja2.TemplateError as exc:
         raise TemplateError(f"模板 {path} 填写失败：{exc}") from None
     out.parent.mkdir(parents=True, exist_ok=True)
-    tpl.save(str(out))
+    out.write_bytes(filled)
     return out
+
+
+def _filled(path: Path, context: dict[str, Any]) -> bytes:
+    """The DOCX of template ``path`` filled with ``context``."""
+    stat = path.stat()
+    package = _package(str(path), stat.st_mtime_ns, stat.st_size)
+    if package is not None:
+        return package.fill(context)
+    tpl = _Template(str(path))  # Jinja outside the body: docxtpl fills the whole package
+    tpl.render(context, _environment(), autoescape=True)
+    buffer = io.BytesIO()
+    tpl.save(buffer)
+    return buffer.getvalue()
+
+
+# Parts docxtpl renders besides the body; a template with Jinja in one of them is filled by docxtpl.
+_OTHER_RENDERED = re.compile(r"word/(header|footer)\d*\.xml|word/footnotes\.xml|docProps/core\.xml")
+_JINJA = re.compile(rb"\{[{%#]")
+_BODY = "word/document.xml"
+_DECLARATION = re.compile(r"^\ufeff?<\?xml[^>]*\?>\s*")
+
+
+@dataclass(frozen=True)
+class _Package:
+    """A template's parts, read once: its body patched for Jinja, every other part as it is.
+
+    Filling renders the body as docxtpl does (the same patch, Jinja environment, listing, table
+    and picture-id fixes) and writes it back among the other parts, without python-docx opening
+    and saving the whole package each time (2.9 ms a form instead of 10.7).
+    """
+
+    body: str
+    parts: tuple[tuple[str, bytes], ...]
+
+    def fill(self, context: dict[str, Any]) -> bytes:
+        helper = DocxTemplate.__new__(DocxTemplate)  # docxtpl's state for one rendering, no document
+        helper.__dict__.update(docx=None, current_rendering_part=None, docx_ids_index=1000, pic_map={})
+        xml = DocxTemplate.render_xml_part(helper, self.body, None, context, _environment())
+        tree = DocxTemplate.fix_tables(helper, xml)
+        DocxTemplate.fix_docpr_ids(helper, tree)
+        body = etree.tostring(tree, xml_declaration=True, encoding="UTF-8", standalone=True)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, data in self.parts:
+                info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                z.writestr(info, body if name == _BODY else data)
+        return buffer.getvalue()
+
+
+@functools.lru_cache(maxsize=64)
+def _package(path_text: str, _mtime: int, _size: int) -> _Package | None:
+    """The template at ``path_text`` read for filling, or None when docxtpl must fill it (Jinja
+    outside the body)."""
+    with zipfile.ZipFile(path_text) as z:
+        parts = tuple((info.filename, z.read(info.filename)) for info in z.infolist())
+    named = dict(parts)
+    if _BODY not in named or any(_OTHER_RENDERED.fullmatch(n) and _JINJA.search(d) for n, d in parts):
+        return None
+    body = _DECLARATION.sub("", named[_BODY].decode("utf-8"), count=1)  # lxml parses text without it
+    return _Package(_patched(body), parts)

@@ -265,10 +265,8 @@ class Builder:
         """The answer to the page for a build's outcome (local or from a worker)."""
         if not outcome.ok:
             return BuildAnswer(False, 0, outcome.seconds, (), outcome.findings, outcome.message)
-        result = outcome.result
-        pages = sum(b.total_pages for b in result.binders) if result is not None else outcome.pages
         shutil.rmtree(case.out / ".previews", ignore_errors=True)  # the pages may have changed
-        return BuildAnswer(True, pages, outcome.seconds, outcome.files, outcome.findings)
+        return BuildAnswer(True, outcome.pages, outcome.seconds, outcome.files, outcome.findings)
 
 
 def _lost(queue: Waiting, exc: BaseException) -> QueueLost:
