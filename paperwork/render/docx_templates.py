@@ -142,7 +142,7 @@ def _filled(path: Path, context: dict[str, Any]) -> bytes:
 _OTHER_RENDERED = re.compile(r"word/(header|footer)\d*\.xml|word/footnotes\.xml|docProps/core\.xml")
 _JINJA = re.compile(rb"\{[{%#]")
 _BODY = "word/document.xml"
-_DECLARATION = re.compile(r"^\ufeff?<\?xml[^>]*\?>\s*")
+_READER = etree.XMLParser(remove_blank_text=True, resolve_entities=False)  # python-docx's own settings
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ class _Package:
 
     Filling renders the body as docxtpl does (the same patch, Jinja environment, listing, table
     and picture-id fixes) and writes it back among the other parts, without python-docx opening
-    and saving the whole package each time (2.9 ms a form instead of 10.7).
+    and saving the whole package each time (about 3 ms a form instead of 7).
     """
 
     body: str
@@ -182,5 +182,6 @@ def _package(path_text: str, _mtime: int, _size: int) -> _Package | None:
     named = dict(parts)
     if _BODY not in named or any(_OTHER_RENDERED.fullmatch(n) and _JINJA.search(d) for n, d in parts):
         return None
-    body = _DECLARATION.sub("", named[_BODY].decode("utf-8"), count=1)  # lxml parses text without it
+    # read as python-docx reads it for docxtpl: whitespace between elements dropped, no declaration
+    body = etree.tostring(etree.fromstring(named[_BODY], _READER), encoding="unicode")
     return _Package(_patched(body), parts)
