@@ -281,17 +281,15 @@ def _unchanged_outcome(
         return None
     result = _unchanged(resolved, job.out, report, options.draft)
     seconds = time.monotonic() - started
-    case_id = resolved.case.case_id
-    return CaseOutcome(  # its pages: what OUT holds, as for a case built now
+    return CaseOutcome(
         job.path,
-        case_id,
+        resolved.case.case_id,
         "unchanged",
         job.out,
-        result.pages,
-        seconds,
-        "",
-        report.findings,
-        result,
+        pages=result.pages,  # what OUT holds, as for a case built now
+        seconds=seconds,
+        findings=report.findings,
+        result=result,
         files=_files(result),
     )
 
