@@ -14,9 +14,9 @@ back to the cold :func:`convert_batch` and says so in :attr:`WarmOffice.mode`.
 
 LibreOffice (7.4, measured) keeps part of every document it opens, closed or not: the same
 one-page form converted 200 times grows ``soffice.bin`` from 153 to 207 MB, and a batch's
-LibreOffice grows by 2–3 MB a case. So a kept LibreOffice whose memory has passed
-``renew_above`` bytes is renewed between two batches (a server runs for weeks): its memory
-stays bounded at the cost of one start (about a second) when it does.
+LibreOffice grows by 1–2 MB a case (0.5 MB for each document exported). So a kept LibreOffice
+whose memory has passed ``renew_above`` bytes is renewed between two batches (a server runs for
+weeks): its memory stays bounded at the cost of one start (about a second) when it does.
 """
 
 from __future__ import annotations
